@@ -1,0 +1,143 @@
+"""`investigate`: every stage in order, from an export folder to the contract's result files.
+
+The pipeline owns the order of stages, their timings and the result files other tools read;
+each stage owns its own tables in the workspace.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import resource
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+
+from vigil import schemas
+from vigil.progress import console
+from vigil.workspace import Workspace
+
+CONTRACT_FILES = ("accounts.csv", "links.csv", "recommendation_audit.json", "rejects.jsonl", "terms.csv")
+
+
+@dataclass
+class RunOptions:
+    export_dir: Path
+    lexicon: Path
+    hashes: list[Path]
+    out_dir: Path
+    seeds: Path | None = None
+    pdq_threshold: int = 31
+    dihedral: bool = False
+    db_url: str | None = None
+
+
+@dataclass
+class RunSummary:
+    counts: dict[str, int] = field(default_factory=dict)
+    rejects: int = 0
+    rejects_by_file: dict[str, int] = field(default_factory=dict)
+    timings_s: dict[str, float] = field(default_factory=dict)
+    stages: dict[str, dict] = field(default_factory=dict)
+    peak_memory_mb: float = 0.0
+
+    def as_json(self) -> dict:
+        return {
+            "counts": self.counts,
+            "rejects": self.rejects,
+            "rejects_by_file": self.rejects_by_file,
+            "timings_s": self.timings_s,
+            "stages": self.stages,
+            "peak_memory_mb": round(self.peak_memory_mb, 1),
+        }
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+@contextmanager
+def _timed(summary: RunSummary, stage: str):
+    console.log(f"[bold cyan]{stage}[/]")
+    t0 = time.perf_counter()
+    yield
+    summary.timings_s[stage] = round(time.perf_counter() - t0, 3)
+
+
+def investigate(opts: RunOptions) -> RunSummary:
+    """Run every stage; write the contract files and `summary.json` into `opts.out_dir`."""
+    from vigil import audit, graph, ingest, link, media, signals
+
+    out = Path(opts.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    ws = Workspace(out / "workspace")
+    summary = RunSummary()
+    t_start = time.perf_counter()
+
+    # Operator inputs are validated before any data is read: a broken lexicon fails in seconds.
+    lexicon = signals.load_lexicon(opts.lexicon)
+    bank = media.load_banks(opts.hashes, pdq_threshold=opts.pdq_threshold)
+    seeds = ingest.read_seeds(opts.seeds) if opts.seeds else schemas.SEEDS.empty_table()
+    ws.write("seeds", seeds)
+
+    with _timed(summary, "ingest"):
+        report = ingest.ingest_export(opts.export_dir, ws, out / "rejects.jsonl")
+        summary.counts.update(report.counts)
+        summary.rejects = report.rejects
+        summary.rejects_by_file = report.rejects_by_file
+    with _timed(summary, "signals"):
+        summary.stages["signals"] = signals.run_signals(ws, lexicon)
+    with _timed(summary, "media"):
+        summary.stages["media"] = media.run_media(ws, opts.export_dir, bank, dihedral=opts.dihedral)
+    with _timed(summary, "graph"):
+        summary.stages["graph"] = graph.run_graph(ws)
+    with _timed(summary, "terms"):
+        terms = signals.discover_terms(ws, lexicon)
+        ws.write("terms", terms)
+    with _timed(summary, "audit"):
+        result = audit.run_audit(ws)
+        _write_json(out / "recommendation_audit.json", result.audit)
+        _write_json(out / "mitigations.json", result.mitigations)
+        summary.stages["audit"] = result.stats
+    with _timed(summary, "link"):
+        summary.stages["link"] = link.run_link(ws)
+
+    write_contract_files(ws, out)
+    if opts.db_url:
+        from vigil import cases
+
+        with _timed(summary, "cases"):
+            summary.stages["cases"] = cases.load_results(opts.db_url, out)
+
+    summary.timings_s["total"] = round(time.perf_counter() - t_start, 3)
+    summary.peak_memory_mb = peak_rss_mb()
+    for name in ("signal_hits", "media_matches", "scores", "links", "terms"):
+        summary.counts.setdefault(name, ws.rows(name))
+    _write_json(out / "summary.json", summary.as_json())
+    return summary
+
+
+def write_contract_files(ws: Workspace, out: Path) -> None:
+    """Project the workspace tables onto the contract's CSV files."""
+    scores = ws.read("scores")
+    _write_csv(out / "accounts.csv", scores, ["platform", "account_id", "score", "role", "community", "reasons"])
+    links = ws.read_or_empty("links", schemas.LINKS)
+    _write_csv(out / "links.csv", links, ["platform_a", "account_a", "platform_b", "account_b", "score", "evidence"])
+    terms = ws.read_or_empty("terms", schemas.TERMS)
+    _write_csv(out / "terms.csv", terms, ["term", "score"])
+
+
+def _write_csv(path: Path, table: pa.Table, columns: list[str]) -> None:
+    cols = [table.column(c).to_pylist() for c in columns]
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(columns)
+        for row in zip(*cols):
+            w.writerow(["" if v is None else (f"{v:.6g}" if isinstance(v, float) else v) for v in row])
+
+
+def _write_json(path: Path, obj) -> None:
+    path.write_text(json.dumps(obj, indent=1, ensure_ascii=False, default=str), encoding="utf-8")

@@ -1,0 +1,92 @@
+"""The tables a run passes between stages.
+
+Each stage reads and writes named Parquet tables in one folder, so that a stage is a function
+over tables (portable to Spark) rather than over a process-wide object, and so that any table
+can be inspected with DuckDB after the run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+
+@dataclass
+class Workspace:
+    """A folder of Parquet tables, one file per table name."""
+
+    root: Path
+    _written: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.root = Path(self.root)
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def path(self, name: str) -> Path:
+        return self.root / f"{name}.parquet"
+
+    def has(self, name: str) -> bool:
+        return self.path(name).exists()
+
+    def write(self, name: str, table: pa.Table) -> Path:
+        """Write a whole table atomically (a half-written table never looks complete)."""
+        target = self.path(name)
+        tmp = target.with_suffix(".parquet.tmp")
+        pq.write_table(table, tmp, compression="zstd")
+        tmp.replace(target)
+        self._written[name] = table.num_rows
+        return target
+
+    def writer(self, name: str, schema: pa.Schema) -> "TableWriter":
+        """Stream record batches into a table in bounded memory."""
+        return TableWriter(self, name, schema)
+
+    def read(self, name: str, columns: list[str] | None = None) -> pa.Table:
+        return pq.read_table(self.path(name), columns=columns)
+
+    def read_or_empty(self, name: str, schema: pa.Schema) -> pa.Table:
+        return self.read(name) if self.has(name) else schema.empty_table()
+
+    def rows(self, name: str) -> int:
+        return pq.ParquetFile(self.path(name)).metadata.num_rows if self.has(name) else 0
+
+    def connect(self) -> duckdb.DuckDBPyConnection:
+        """A DuckDB connection with one view per table in the workspace."""
+        con = duckdb.connect()
+        for p in sorted(self.root.glob("*.parquet")):
+            con.execute(f"CREATE VIEW \"{p.stem}\" AS SELECT * FROM read_parquet('{p.as_posix()}')")
+        return con
+
+
+class TableWriter:
+    """Appends batches to one Parquet file; the table appears only when closed."""
+
+    def __init__(self, ws: Workspace, name: str, schema: pa.Schema):
+        self.ws, self.name, self.schema = ws, name, schema
+        self._tmp = ws.path(name).with_suffix(".parquet.tmp")
+        self._writer = pq.ParquetWriter(self._tmp, schema, compression="zstd")
+        self.rows = 0
+
+    def write(self, batch: pa.RecordBatch | pa.Table) -> None:
+        if batch.num_rows:
+            self._writer.write(batch if isinstance(batch, pa.Table) else pa.Table.from_batches([batch]))
+            self.rows += batch.num_rows
+
+    def close(self) -> None:
+        self._writer.close()
+        self._tmp.replace(self.ws.path(self.name))
+        self.ws._written[self.name] = self.rows
+
+    def __enter__(self) -> "TableWriter":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self._writer.close()
+            self._tmp.unlink(missing_ok=True)
