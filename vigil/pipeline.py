@@ -103,7 +103,7 @@ def investigate(opts: RunOptions) -> RunSummary:
         _write_json(out / "mitigations.json", result.mitigations)
         summary.stages["audit"] = result.stats
     with _timed(summary, "link"):
-        summary.stages["link"] = link.run_link(ws)
+        summary.stages["link"] = link.run_link(ws, export_dir=opts.export_dir)
 
     write_contract_files(ws, out)
     if opts.db_url:

@@ -1,0 +1,115 @@
+"""The PDQ index is exact: the same pairs as brute force, for planted neighbours at 0..40 bits."""
+
+from __future__ import annotations
+
+import faiss
+import numpy as np
+import pytest
+
+from vigil.media import mih
+from vigil.media.mih import PdqIndex, hamming_numpy
+
+
+def plant(rng, n_bank: int, n_query: int, max_d: int = 40):
+    bank = rng.integers(0, 256, (n_bank, 32), dtype=np.uint8)
+    queries = rng.integers(0, 256, (n_query, 32), dtype=np.uint8)
+    slots = rng.choice(n_bank, size=n_query * 3, replace=False).reshape(n_query, 3)
+    for qi in range(n_query):
+        for k, slot in enumerate(slots[qi]):
+            d = (qi * 3 + k) % (max_d + 1)  # every distance 0..40 is planted
+            bits = np.unpackbits(queries[qi])
+            bits[rng.choice(256, d, replace=False)] ^= 1
+            bank[slot] = np.packbits(bits)
+    return bank, queries
+
+
+def brute(bank: np.ndarray, queries: np.ndarray, radius: int) -> set:
+    return {(qi, int(i)) for qi in range(len(queries)) for i in np.flatnonzero(hamming_numpy(bank, queries[qi]) <= radius)}
+
+
+def pairs(idx: PdqIndex, queries: np.ndarray, radius: int) -> set:
+    q, i, d = idx.range_search(queries, radius)
+    assert len(set(zip(q.tolist(), i.tolist()))) == len(q), "each pair reported once"
+    return set(zip(q.tolist(), i.tolist()))
+
+
+@pytest.mark.parametrize("radius", [0, 10, 31, 40])
+def test_exact_against_brute_force(radius, monkeypatch):
+    monkeypatch.setattr(mih, "TAIL_MAX", 2_000)  # force MIH segments (not just the flat tail)
+    rng = np.random.default_rng(radius)
+    bank, queries = plant(rng, 20_000, 300)
+    idx = PdqIndex()
+    idx.add(bank)
+    assert idx.indexed == len(bank)
+    got = pairs(idx, queries, radius)
+    want = brute(bank, queries, radius)
+    assert got == want
+    assert len(want) >= 300 * 3 * min(radius + 1, 41) // 41  # the planted ones are in there
+
+
+def test_distances_are_the_true_hamming_distances():
+    rng = np.random.default_rng(7)
+    bank, queries = plant(rng, 5_000, 50)
+    idx = PdqIndex()
+    idx.add(bank)
+    q, i, d = idx.range_search(queries, 31)
+    for qq, ii, dd in zip(q, i, d):
+        assert dd == hamming_numpy(bank[ii : ii + 1], queries[qq])[0]
+
+
+def test_agrees_with_faiss_flat_range_search():
+    """faiss's own exhaustive index (its radius is exclusive, hence 32) finds the same pairs."""
+    rng = np.random.default_rng(11)
+    bank, queries = plant(rng, 10_000, 100)
+    flat = faiss.IndexBinaryFlat(256)
+    flat.add(bank)
+    lims, _, ids = flat.range_search(queries, 32)
+    want = {(q, int(i)) for q in range(len(queries)) for i in ids[lims[q] : lims[q + 1]]}
+    idx = PdqIndex()
+    idx.add(bank)
+    assert pairs(idx, queries, 31) == want
+
+
+def test_incremental_add_indexes_only_new_data_and_stays_exact(monkeypatch):
+    monkeypatch.setattr(mih, "TAIL_MAX", 1_000)
+    rng = np.random.default_rng(5)
+    bank, queries = plant(rng, 12_000, 200)
+    idx = PdqIndex()
+    built = []
+    real_build = mih.Segment.build
+
+    def counting_build(codes, start, tables=None):
+        built.append(len(codes))
+        return real_build(codes, start, tables)
+
+    monkeypatch.setattr(mih.Segment, "build", staticmethod(counting_build))
+    for chunk in np.array_split(bank, 24):  # 24 adds of 500
+        idx.add(chunk)
+        assert pairs(idx, queries, 31) == brute(bank[: idx.ntotal], queries, 31)
+    # LSM merging: total work is O(n log n), far from rebuilding everything on each add
+    assert sum(built) < 24 * len(bank) / 4
+    assert max(built) <= len(bank)
+
+
+def test_save_and_load_in_faiss_format(tmp_path, monkeypatch):
+    monkeypatch.setattr(mih, "TAIL_MAX", 2_000)
+    rng = np.random.default_rng(9)
+    bank, queries = plant(rng, 9_000, 100)
+    idx = PdqIndex()
+    idx.add(bank[:6_000])
+    idx.save(tmp_path / "ix")
+    assert isinstance(faiss.read_index_binary(str(tmp_path / "ix" / "pdq.faissindex")), faiss.IndexBinaryFlat)
+    assert not list((tmp_path / "ix").glob("*.pkl"))
+    back = PdqIndex.load(tmp_path / "ix")
+    assert back.ntotal == 6_000 and back.indexed == idx.indexed
+    assert pairs(back, queries, 31) == pairs(idx, queries, 31)
+    back.add(bank[6_000:])  # a loaded index keeps growing incrementally
+    assert pairs(back, queries, 31) == brute(bank, queries, 31)
+
+
+def test_table_choice_keeps_offsets_bounded():
+    for n in (10, 10_000, 1_000_000, 10_000_000):
+        m = mih.choose_tables(n)
+        offsets_bytes = sum((1 << w) + 1 for _, w in mih._split(m)) * 4
+        assert 8 <= m <= 32
+        assert offsets_bytes <= mih.OFFSETS_BYTES_PER_HASH * n + (64 << 20)

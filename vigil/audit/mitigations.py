@@ -1,0 +1,169 @@
+"""What a platform should switch off, with the evidence and the exposure each change removes.
+
+Three kinds of mitigation, each a row with `evidence` (readable) and `expected_drop` (flagged
+impressions it removes, and their share of the platform's flagged impressions on that surface):
+- queries/hashtags to block, or to put behind a warning with no "see results anyway";
+- recommendation edges into the network (viewers of flagged A shown flagged B) to suppress;
+- flagged accounts to exclude from candidate generation.
+The decision thresholds use the lower end of each share's interval, so a query seen once is
+not blocked on the strength of one impression.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import duckdb
+
+from vigil.audit import intervals
+from vigil.audit.surfaces import QUERY_SURFACES
+
+# A query is blocked when, with 95% confidence, at least half of its results are the network:
+# then the query itself is the network's vocabulary and no legitimate use is lost.
+BLOCK_SHARE_LOWER = 0.5
+# A warning screen without bypass when at least one result in five is the network (95% lower
+# bound) — hundreds of times any plausible baseline, yet the query may still have benign uses.
+WARN_SHARE_LOWER = 0.2
+# Below that the query is ordinary (e.g. a popular hashtag the network also uses): remove the
+# flagged accounts from its results instead of touching the query.
+MAX_EDGES = 500  # edge suppressions listed, largest first (the rest are covered by exclusions)
+
+
+def _drop(x: int, total: int) -> dict:
+    return {"flagged_impressions": int(x), "share_of_flagged_impressions": (x / total) if total else 0.0}
+
+
+def flagged_totals(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], int]:
+    rows = con.execute(
+        "SELECT platform, surface, count(*) FROM imp WHERE flagged GROUP BY platform, surface"
+    ).fetchall()
+    return {(p, s): int(n) for p, s, n in rows}
+
+
+def query_mitigations(queries: dict[str, list[dict]], totals: dict[tuple[str, str], int]) -> list[dict]:
+    out = []
+    for platform, lst in queries.items():
+        for q in lst:
+            lo = (q.get("flagged_share_ci") or [0.0, 0.0])[0]
+            if lo >= BLOCK_SHARE_LOWER:
+                action = "block"
+            elif lo >= WARN_SHARE_LOWER:
+                action = "warn_no_bypass"
+            else:
+                action = "remove_flagged_results"
+            x = q["flagged_impressions"]
+            out.append({
+                "platform": platform,
+                "surface": q["surface"],
+                "query": q["query"],
+                "action": action,
+                "evidence": (
+                    f"{x} of {q['impressions']} impressions for this {q['surface']} query showed "
+                    f"{q['flagged_accounts']} flagged account(s) (share {q['flagged_share']:.2f}, "
+                    f"95% CI {lo:.2f}-{(q.get('flagged_share_ci') or [0, 0])[1]:.2f})"
+                ),
+                "flagged_share": q["flagged_share"],
+                "flagged_share_ci": q.get("flagged_share_ci"),
+                "impressions": q["impressions"],
+                "expected_drop": _drop(x, totals.get((platform, q["surface"]), 0)),
+            })
+    order = {"block": 0, "warn_no_bypass": 1, "remove_flagged_results": 2}
+    out.sort(key=lambda m: (order[m["action"]], -m["expected_drop"]["flagged_impressions"], m["platform"], m["query"]))
+    return out
+
+
+def edge_mitigations(con: duckdb.DuckDBPyConnection, totals: dict[tuple[str, str], int]) -> list[dict]:
+    """Co-suggestion edges: flagged B shown to viewers because they follow flagged A."""
+    rows = con.execute(
+        f"""
+        SELECT i.platform, i.surface, e.dst AS via, i.item_account AS target,
+               count(*) AS n, count(DISTINCT i.viewer_id) AS viewers
+        FROM imp i
+        JOIN (SELECT DISTINCT platform, src, dst FROM viewer_follows) e
+          ON e.platform = i.platform AND e.src = i.viewer_id
+        JOIN flagged f ON f.platform = e.platform AND f.account_id = e.dst
+        WHERE i.flagged AND i.adjacent AND i.item_account <> e.dst AND i.surface NOT IN {QUERY_SURFACES}
+        GROUP BY ALL
+        ORDER BY n DESC, viewers DESC, i.platform, i.surface, via, target
+        LIMIT {MAX_EDGES}
+        """
+    ).fetchall()
+    return [
+        {
+            "platform": p,
+            "surface": s,
+            "from_account": via,
+            "to_account": target,
+            "action": "suppress_edge",
+            "evidence": (
+                f"{n} {s} impression(s) of flagged {target} went to {viewers} viewer(s) who follow flagged {via}"
+            ),
+            "expected_drop": _drop(n, totals.get((p, s), 0)),
+        }
+        for p, s, via, target, n, viewers in rows
+    ]
+
+
+def account_mitigations(con: duckdb.DuckDBPyConnection, totals: dict[tuple[str, str], int]) -> list[dict]:
+    """Every flagged account that recommendations surfaced, biggest exposure first."""
+    rows = con.execute(
+        """
+        SELECT i.platform, i.item_account, i.surface, count(*) AS n,
+               count(*) FILTER (WHERE NOT i.adjacent) AS to_outsiders
+        FROM imp i WHERE i.flagged GROUP BY ALL
+        """
+    ).fetchall()
+    reasons = dict(
+        ((p, a), r) for p, a, r in con.execute(
+            "SELECT s.platform, s.account_id, any_value(s.reasons) FROM scores s "
+            "SEMI JOIN flagged f ON f.platform = s.platform AND f.account_id = s.account_id GROUP BY ALL"
+        ).fetchall()
+    )
+    per: dict[tuple[str, str], dict] = defaultdict(lambda: {"by_surface": {}, "n": 0, "outsiders": 0})
+    for p, a, s, n, outs in rows:
+        acc = per[(p, a)]
+        acc["by_surface"][s] = int(n)
+        acc["n"] += int(n)
+        acc["outsiders"] += int(outs)
+    plat_total: dict[str, int] = defaultdict(int)
+    for (p, _), n in totals.items():
+        plat_total[p] += n
+    out = []
+    for (p, a), acc in per.items():
+        surf = ", ".join(f"{s}: {n}" for s, n in sorted(acc["by_surface"].items(), key=lambda kv: -kv[1]))
+        why = (reasons.get((p, a)) or "").strip()
+        out.append({
+            "platform": p,
+            "account_id": a,
+            "action": "exclude_from_candidates",
+            "evidence": (
+                f"flagged seller shown {acc['n']} time(s) ({surf}); {acc['outsiders']} to viewers outside the network"
+                + (f"; flagged because: {why[:300]}" if why else "")
+            ),
+            "impressions_by_surface": acc["by_surface"],
+            "expected_drop": _drop(acc["n"], plat_total[p]),
+        })
+    out.sort(key=lambda m: (-m["expected_drop"]["flagged_impressions"], m["platform"], m["account_id"]))
+    return out
+
+
+def build_mitigations(con: duckdb.DuckDBPyConnection, queries: dict[str, list[dict]]) -> dict:
+    totals = flagged_totals(con)
+    qs = query_mitigations(queries, totals)
+    return {
+        "version": 1,
+        "thresholds": {
+            "block_if_flagged_share_lower_ci_at_least": BLOCK_SHARE_LOWER,
+            "warn_no_bypass_if_flagged_share_lower_ci_at_least": WARN_SHARE_LOWER,
+            "confidence": intervals.CONFIDENCE,
+        },
+        "flagged_impressions": {f"{p}/{s}": n for (p, s), n in sorted(totals.items())},
+        "queries": qs,
+        "edges": edge_mitigations(con, totals),
+        "accounts": account_mitigations(con, totals),
+        "counts": {
+            "block": sum(q["action"] == "block" for q in qs),
+            "warn_no_bypass": sum(q["action"] == "warn_no_bypass" for q in qs),
+            "remove_flagged_results": sum(q["action"] == "remove_flagged_results" for q in qs),
+        },
+    }

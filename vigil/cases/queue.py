@@ -1,0 +1,117 @@
+"""The review queue: what a viewer may see, ordered by score, and claiming from it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from vigil.cases import events as ev
+from vigil.cases import permissions as perm
+from vigil.cases.db import Database
+from vigil.cases.models import Case
+from vigil.cases.transitions import Actor, Conflict, lock_case, transition
+
+STATUSES = ("open", "claimed", "decided", "escalated")
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 500
+# Counting every match of a 100,000-case queue on each page view costs more than the page; past
+# this many the page says "10,000+".
+COUNT_CAP = 10_000
+# Claim-next retries when another reviewer took the case between our pick and our write.
+CLAIM_RETRIES = 20
+
+
+@dataclass
+class QueuePage:
+    cases: list[Case]
+    total: int
+    offset: int
+    limit: int
+    total_capped: bool = False
+
+
+def search(
+    s: Session,
+    actor: Actor,
+    *,
+    status: str | None = "open",
+    q: str | None = None,
+    platform: str | None = None,
+    community: str | None = None,
+    assignee_id: int | None = None,
+    limit: int = PAGE_SIZE,
+    offset: int = 0,
+    with_total: bool = True,
+) -> QueuePage:
+    """Cases the actor may see, best score first; the one query behind every list and search."""
+    limit = max(1, min(int(limit), MAX_PAGE_SIZE))
+    offset = max(0, int(offset))
+    where = [perm.visible_cases(actor.roles)]
+    if status:
+        if status not in STATUSES:
+            raise ValueError(f"unknown status {status!r}; known: {', '.join(STATUSES)}")
+        where.append(Case.status == status)
+    if q:
+        like = f"%{q.strip().lower()}%"
+        where.append(
+            or_(
+                func.lower(Case.account_id).like(like),
+                func.lower(Case.handle).like(like),
+                func.lower(Case.display_name).like(like),
+            )
+        )
+    if platform:
+        where.append(Case.platform == platform)
+    if community:
+        where.append(Case.community == community)
+    if assignee_id is not None:
+        where.append(Case.assignee_id == assignee_id)
+    rows = list(s.scalars(select(Case).where(*where).order_by(Case.score.desc(), Case.id).limit(limit).offset(offset)))
+    if not with_total:
+        return QueuePage(rows, len(rows), offset, limit)
+    capped = select(Case.id).where(*where).limit(COUNT_CAP + 1).subquery()
+    total = int(s.scalar(select(func.count()).select_from(capped)) or 0)
+    return QueuePage(rows, min(total, COUNT_CAP), offset, limit, total > COUNT_CAP)
+
+
+def claim_next(db: Database, actor: Actor) -> Case | None:
+    """Claim the best-scored open case this actor may see; None when the queue is empty."""
+    actor.require(perm.CLAIM)
+    for _ in range(CLAIM_RETRIES):
+        try:
+            with db.writing() as s:
+                case = s.execute(
+                    select(Case)
+                    .where(Case.status == "open", perm.visible_cases(actor.roles))
+                    .order_by(Case.score.desc(), Case.id)
+                    .limit(1)
+                    .with_for_update(skip_locked=True)
+                ).scalar_one_or_none()
+                if case is None:
+                    return None
+                transition(s, case, ev.CLAIM, actor)
+                s.expunge(case)
+                return case
+        except (Conflict, ev.InvalidTransition):
+            continue
+    return None
+
+
+def claim(db: Database, actor: Actor, case_id: int) -> Case:
+    actor.require(perm.CLAIM)
+    with db.writing() as s:
+        case = lock_case(s, actor, case_id)
+        transition(s, case, ev.CLAIM, actor)
+        s.expunge(case)
+        return case
+
+
+def release(db: Database, actor: Actor, case_id: int) -> Case:
+    actor.require(perm.CLAIM)
+    with db.writing() as s:
+        case = lock_case(s, actor, case_id)
+        transition(s, case, ev.RELEASE, actor)
+        s.expunge(case)
+        return case

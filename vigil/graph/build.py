@@ -1,0 +1,150 @@
+"""The account graph, as integer-coded sparse matrices built straight from the `edges` table.
+
+Ids become dense integer codes through an Arrow hash dictionary (no Python loop over rows), and each
+edge kind becomes one CSR matrix (src x dst, weight = interaction count). Every later step is a
+sparse product or a slice over these arrays, which is what a graph library does inside and what
+a Spark port would do with joins and group-bys. Platforms never share an edge, so one coded graph
+holds every platform's graph side by side.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import scipy.sparse as sp
+
+from vigil import schemas
+from vigil.workspace import Workspace
+
+EDGE_KINDS = schemas.EDGE_KINDS
+KEY_SEP = "\x1f"  # joins platform and id into one hashable key; never inside an id
+
+
+@dataclass
+class AccountGraph:
+    """Coded nodes and one src x dst matrix per edge kind."""
+
+    platform: np.ndarray  # object array of platform names per code
+    account_id: np.ndarray  # object array of account ids per code
+    mats: dict[str, sp.csr_matrix] = field(default_factory=dict)
+    _t: dict[str, sp.csr_matrix] = field(default_factory=dict)
+
+    @property
+    def n(self) -> int:
+        return len(self.account_id)
+
+    @property
+    def n_edges(self) -> int:
+        return int(sum(m.nnz for m in self.mats.values()))
+
+    def out(self, kind: str) -> sp.csr_matrix:
+        return self.mats[kind]
+
+    def inc(self, kind: str) -> sp.csr_matrix:
+        """dst x src: who acts on each account (cached transpose)."""
+        if kind not in self._t:
+            self._t[kind] = self.mats[kind].T.tocsr()
+        return self._t[kind]
+
+    def undirected(self, kinds: tuple[str, ...] = EDGE_KINDS, binary: bool = True) -> sp.csr_matrix:
+        """Symmetric adjacency over the given kinds (any interaction links two accounts)."""
+        a = sum((self.mats[k] for k in kinds), sp.csr_matrix((self.n, self.n), dtype=np.float32))
+        a = (a + a.T).tocsr()
+        if binary:
+            a.data[:] = 1.0
+        return a
+
+
+def _key(platform: pa.ChunkedArray, ids: pa.ChunkedArray, single: bool) -> pa.ChunkedArray:
+    """One string per account: the id alone when the export has one platform, else platform+id."""
+    if single:
+        return ids.cast(pa.string())
+    return pc.binary_join_element_wise(platform.cast(pa.string()), ids.cast(pa.string()), KEY_SEP)
+
+
+def load_graph(ws: Workspace, con) -> AccountGraph:
+    """Code the accounts (Arrow hash dictionary: accounts first, then unknown edge endpoints) and
+    build one sparse matrix per edge kind; also registers `nodes(platform, account_id, code)` in
+    `con` for the joins of the later steps."""
+    acc = (pq.read_table(ws.path("accounts"), columns=["platform", "account_id"])
+           if ws.has("accounts") else pa.table({"platform": pa.array([], pa.string()),
+                                                 "account_id": pa.array([], pa.string())}))
+    edges = (pq.read_table(ws.path("edges"), columns=["platform", "src", "dst", "kind", "count"],
+                           read_dictionary=["platform", "kind"]) if ws.has("edges") else None)
+    plats = set(pc.unique(acc["platform"]).to_pylist())
+    if edges is not None:
+        plats |= set(pc.unique(edges["platform"].cast(pa.string())).to_pylist())
+    plats.discard(None)
+    single = len(plats) <= 1
+    ka = _key(acc["platform"], acc["account_id"], single)
+    parts = [ka]
+    if edges is not None:
+        ks = _key(edges["platform"], edges["src"], single)
+        kd = _key(edges["platform"], edges["dst"], single)
+        parts += [ks, kd]
+    keys = pc.unique(pa.chunked_array([c for p_ in parts for c in p_.chunks], type=pa.string()))
+    keys = keys.filter(pc.is_valid(keys))
+    if single:
+        only = next(iter(plats)) if plats else ""
+        platform = np.full(len(keys), only, dtype=object)
+        account_id = np.asarray(keys.to_pylist(), dtype=object)
+    else:
+        split = pc.split_pattern(keys, KEY_SEP, max_splits=1)
+        platform = np.asarray(pc.list_element(split, 0).to_pylist(), dtype=object)
+        account_id = np.asarray(pc.list_element(split, 1).to_pylist(), dtype=object)
+    g = AccountGraph(platform=platform, account_id=account_id)
+    con.register("_graph_nodes", pa.table({"platform": pa.array(platform.tolist(), pa.string()),
+                                           "account_id": pa.array(account_id.tolist(), pa.string()),
+                                           "code": pa.array(np.arange(len(keys), dtype=np.int32))}))
+    con.execute("CREATE OR REPLACE TEMP TABLE nodes AS SELECT * FROM _graph_nodes")
+    con.unregister("_graph_nodes")
+    n = g.n
+    empty = sp.csr_matrix((n, n), dtype=np.float32)
+    g.mats = {k: empty for k in EDGE_KINDS}
+    if edges is None or n == 0:
+        return g
+    src = pc.index_in(ks, value_set=keys).to_numpy(zero_copy_only=False)
+    dst = pc.index_in(kd, value_set=keys).to_numpy(zero_copy_only=False)
+    kind = pc.index_in(edges["kind"].cast(pa.string()), value_set=pa.array(EDGE_KINDS)).to_numpy(zero_copy_only=False)
+    cnt = edges["count"].to_numpy() if edges["count"].null_count == 0 else \
+        pc.fill_null(edges["count"], 1).to_numpy()
+    w = np.maximum(np.nan_to_num(cnt.astype(np.float32), nan=1.0), 1.0)
+    ok = ~(np.isnan(src) | np.isnan(dst) | np.isnan(kind)) if src.dtype.kind == "f" else None
+    src, dst, kind = _ints(src), _ints(dst), _ints(kind)
+    valid = (src >= 0) & (dst >= 0) & (kind >= 0) & (src != dst)
+    if ok is not None:
+        valid &= ok
+    for i, k in enumerate(EDGE_KINDS):
+        m = valid & (kind == i)
+        if m.any():
+            g.mats[k] = sp.csr_matrix((w[m], (src[m], dst[m])), shape=(n, n), dtype=np.float32)
+    return g
+
+
+def _ints(a: np.ndarray) -> np.ndarray:
+    """index_in gives nulls for misses: as floats (nan) through numpy; make them -1."""
+    if a.dtype.kind == "f":
+        return np.where(np.isnan(a), -1, a).astype(np.int64)
+    return a.astype(np.int64)
+
+
+def codes_for(con, table_sql: str) -> np.ndarray:
+    """Codes of the (platform, account_id) rows of a query, unknown accounts dropped."""
+    res = con.sql(
+        f"SELECT n.code FROM ({table_sql}) q JOIN nodes n ON n.platform = q.platform AND n.account_id = q.account_id"
+    ).fetchnumpy()
+    return np.asarray(res["code"], dtype=np.int64)
+
+
+def _has_view(con, name: str) -> bool:
+    return bool(con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchall()[0][0])
+
+
+def node_table(g: AccountGraph, codes: np.ndarray) -> pa.Table:
+    return pa.table({"platform": pa.array(g.platform[codes].tolist(), pa.string()),
+                     "account_id": pa.array(g.account_id[codes].tolist(), pa.string())})

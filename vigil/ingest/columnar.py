@@ -1,0 +1,116 @@
+"""The fast validator: the contract's rules as Arrow compute over a whole block of records.
+
+It never rejects anything itself. It accepts the rows that pass every rule and marks the rest as
+*doubtful*; those go to `records.check_record`, which has the last word and names the reason.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from vigil import schemas
+from vigil.ingest import records
+from vigil.ingest.contract import ENUM, ID, MD5_HEX, MEDIA, PDQ, PDQ_HEX, RFC3339, STRLIST, TABLES, TS, parse_type
+
+UTC_TS = schemas.TS
+
+
+def _mask(arr) -> np.ndarray:
+    """A boolean Arrow result as numpy, nulls counting as False."""
+    arr = pc.fill_null(arr, False)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return arr.to_numpy(zero_copy_only=False)
+
+
+def _blank(col) -> pa.Array:
+    """Null where the text is empty: an empty timestamp or hash is an absent one."""
+    return pc.if_else(pc.equal(col, ""), pa.scalar(None, col.type), col)
+
+
+def validate(tb: pa.Table, table: str) -> tuple[dict[str, pa.Array], np.ndarray]:
+    """Check and normalise the contract columns of `tb` (parsed types, see contract.parse_type).
+
+    Returns the normalised columns (timestamps as UTC, hashes lowercase, defaults filled) and
+    a mask of doubtful rows, which the caller sends to the reference validator.
+    """
+    n = tb.num_rows
+    doubt = np.zeros(n, dtype=bool)
+    cols: dict[str, pa.Array] = {}
+    for f in TABLES[table]:
+        col = tb.column(f.name).combine_chunks() if f.name in tb.column_names else pa.nulls(n, parse_type(f))
+        if f.required:
+            doubt |= _mask(pc.is_null(col))
+            if f.kind == ID:
+                doubt |= _mask(pc.equal(col, ""))
+        if f.kind == ENUM:
+            doubt |= ~_mask(pc.or_kleene(pc.is_null(col), pc.is_in(col, pa.array(f.values))))
+            if f.default is not None:
+                col = pc.fill_null(col, f.default)
+        elif f.kind == PDQ:
+            col = _blank(col)
+            doubt |= ~_mask(pc.or_kleene(pc.is_null(col), pc.match_substring_regex(col, PDQ_HEX)))
+            col = pc.utf8_lower(col)
+        elif f.kind == TS:
+            col, bad = timestamps(col)
+            doubt |= bad
+        elif f.kind == STRLIST:
+            doubt |= _rows_with(col, pc.is_null(pc.list_flatten(col)))
+        elif f.kind == MEDIA:
+            col, bad = _media(col)
+            doubt |= bad
+        cols[f.name] = col
+    return cols, doubt
+
+
+def _rows_with(lists: pa.Array, item_flags) -> np.ndarray:
+    """Rows of a list column that hold at least one flagged item."""
+    out = np.zeros(len(lists), dtype=bool)
+    flags = _mask(item_flags)
+    if flags.any():
+        parents = pc.list_parent_indices(lists).to_numpy()
+        out[parents[flags]] = True
+    return out
+
+
+def timestamps(col: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """RFC 3339 text (or native timestamps) -> UTC timestamps, and the rows that are not valid."""
+    if pa.types.is_timestamp(col.type):
+        if col.type.tz is None:
+            col = pc.assume_timezone(col, "UTC")
+        return col.cast(UTC_TS), np.zeros(len(col), dtype=bool)
+    col = _blank(col)
+    good = pc.or_kleene(pc.is_null(col), pc.match_substring_regex(col, RFC3339))
+    bad = ~_mask(good)
+    text = pc.if_else(good, col, pa.scalar(None, pa.string()))
+    try:
+        return text.cast(UTC_TS), bad
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        # Rare forms the Arrow parser refuses (lowercase t/z, nanoseconds, Feb 30): one by one.
+        values = [None if s is None else records.parse_timestamp(s) for s in text.to_pylist()]
+        bad |= np.array([s is not None and v is None for s, v in zip(text.to_pylist(), values)], dtype=bool)
+        return pa.array(values, UTC_TS), bad
+
+
+def _media(col: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    n = len(col)
+    items = pc.list_flatten(col)
+    if len(items) == 0:
+        return col.cast(pa.list_(schemas.MEDIA_ITEM)) if col.type != pa.list_(schemas.MEDIA_ITEM) else col, np.zeros(n, bool)
+    mid = pc.struct_field(items, "media_id")
+    pdq = _blank(pc.struct_field(items, "pdq"))
+    md5 = _blank(pc.struct_field(items, "md5"))
+    path = pc.struct_field(items, "path")
+    bad_item = pc.or_kleene(pc.is_null(items), pc.or_kleene(pc.is_null(mid), pc.equal(mid, "")))
+    bad_item = pc.or_kleene(bad_item, pc.invert(pc.or_kleene(pc.is_null(pdq), pc.match_substring_regex(pdq, PDQ_HEX))))
+    bad_item = pc.or_kleene(bad_item, pc.invert(pc.or_kleene(pc.is_null(md5), pc.match_substring_regex(md5, MD5_HEX))))
+    bad = _rows_with(col, bad_item)
+    structs = pa.StructArray.from_arrays(
+        [mid, pc.utf8_lower(pdq), pc.utf8_lower(md5), path], fields=list(schemas.MEDIA_ITEM)
+    )
+    lengths = pc.fill_null(pc.list_value_length(col), 0).to_numpy(zero_copy_only=False)
+    offsets = pa.array(np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32))
+    rebuilt = pa.ListArray.from_arrays(offsets, structs, type=pa.list_(schemas.MEDIA_ITEM), mask=pc.is_null(col))
+    return rebuilt, bad

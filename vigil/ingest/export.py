@@ -1,0 +1,169 @@
+"""Ingest a platform export folder into the workspace: every contract table, every format.
+
+Blocks are parsed by a small pool of worker threads (Arrow and DuckDB release the GIL) while
+the calling thread writes finished pieces in input order, so memory stays bounded by the few
+blocks in flight and the output keeps the file's line order.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+
+from vigil import progress, schemas
+from vigil.ingest.pieces import Piece
+from vigil.workspace import Workspace
+
+TABLES = ("accounts", "posts", "edges", "recommendations")
+FORMATS = (".jsonl", ".jsonl.gz", ".csv", ".csv.gz", ".parquet")
+WORKERS = max(1, min(4, os.cpu_count() or 1))
+IN_FLIGHT = WORKERS + 2  # blocks parsed ahead of the writer: keeps both cores busy, memory bounded
+ROW_GROUP_ROWS = 1 << 20  # pieces are gathered into row groups this big before writing
+
+
+class ExportError(ValueError):
+    """The export cannot be ingested at all (as opposed to a bad record, which is rejected)."""
+
+
+@dataclass
+class IngestReport:
+    counts: dict[str, int] = field(default_factory=dict)
+    rejects: int = 0
+    rejects_by_file: dict[str, int] = field(default_factory=dict)
+    files: dict[str, list[str]] = field(default_factory=dict)
+
+
+class RejectLog:
+    """rejects.jsonl: one line per record not used, with its file, line and reason."""
+
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.f = open(path, "w", encoding="utf-8")
+        self.by_file: dict[str, int] = {}
+        self.total = 0
+
+    def write(self, rejects: list[dict]) -> None:
+        for r in rejects:
+            self.f.write(json.dumps(r, ensure_ascii=False) + "\n")
+            self.by_file[r["file"]] = self.by_file.get(r["file"], 0) + 1
+        self.total += len(rejects)
+
+    def close(self) -> None:
+        self.f.close()
+
+
+def find_table_files(export_dir: Path, table: str) -> list[Path]:
+    return [export_dir / f"{table}{ext}" for ext in FORMATS if (export_dir / f"{table}{ext}").is_file()]
+
+
+def ingest_export(export_dir: Path, ws: Workspace, rejects_path: Path) -> IngestReport:
+    """Read every contract table of `export_dir` into `ws`; bad records go to `rejects_path`."""
+    export_dir = Path(export_dir)
+    if not export_dir.is_dir():
+        raise ExportError(f"{export_dir}: not a folder")
+    if not find_table_files(export_dir, "accounts"):
+        raise ExportError(
+            f"{export_dir}: no accounts table (the one mandatory table): expected one of "
+            + ", ".join(f"accounts{e}" for e in FORMATS)
+        )
+    report = IngestReport()
+    log = RejectLog(Path(rejects_path))
+    try:
+        for table in TABLES:
+            files = find_table_files(export_dir, table)
+            report.files[table] = [p.name for p in files]
+            with ws.writer(table, schemas.INPUT_TABLES[table]) as writer:
+                batcher = _RowGroups(writer)
+                for path in files:
+                    for piece in _pieces(path, table):
+                        batcher.add(piece.table)
+                        log.write(piece.rejects)
+                batcher.flush()
+            report.counts[table] = writer.rows
+    finally:
+        log.close()
+    report.rejects, report.rejects_by_file = log.total, dict(log.by_file)
+    return report
+
+
+class _RowGroups:
+    def __init__(self, writer):
+        self.writer, self.tables, self.rows = writer, [], 0
+
+    def add(self, t: pa.Table) -> None:
+        if t.num_rows:
+            self.tables.append(t)
+            self.rows += t.num_rows
+            if self.rows >= ROW_GROUP_ROWS:
+                self.flush()
+
+    def flush(self) -> None:
+        if self.tables:
+            self.writer.write(pa.concat_tables(self.tables))
+            self.tables, self.rows = [], 0
+
+
+def _pieces(path: Path, table: str) -> Iterator[Piece]:
+    name = path.name
+    size = path.stat().st_size
+    with progress.task(f"ingest {name}", total=size) as bar:
+        if name.endswith((".jsonl", ".jsonl.gz")):
+            from vigil.ingest.jsonl import JsonBlockParser, read_blocks
+
+            parser = JsonBlockParser(table, name)
+            yield from _in_parallel(parser, read_blocks(path, done=lambda n: bar.update(completed=n)))
+        elif name.endswith((".csv", ".csv.gz")):
+            from vigil.ingest.csvfile import csv_pieces
+
+            yield from _advance(csv_pieces(path, table), bar, size)
+        else:
+            from vigil.ingest.parquetfile import parquet_pieces
+
+            yield from _advance(parquet_pieces(path, table), bar, size)
+
+
+def _advance(pieces: Iterator[Piece], bar, size: int) -> Iterator[Piece]:
+    yield from pieces
+    bar.update(completed=size)
+
+
+def _in_parallel(parse: Callable[[bytes], Piece], blocks) -> Iterator[Piece]:
+    """Parse blocks on worker threads; yield their pieces in input order, lines made absolute."""
+    pool = _pool()
+    pending: deque = deque()
+    offset = 0
+
+    def next_piece() -> Piece:
+        nonlocal offset
+        piece = pending.popleft().result().shift(offset)
+        offset += piece.lines
+        return piece
+
+    try:
+        for block in blocks:
+            pending.append(pool.submit(parse, block))
+            while len(pending) >= IN_FLIGHT:
+                yield next_piece()
+        while pending:
+            yield next_piece()
+    finally:
+        for fut in pending:  # an error (or an abandoned generator): leave no work queued
+            fut.cancel()
+
+
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _pool() -> ThreadPoolExecutor:
+    """One pool for the process: its threads keep their DuckDB connections between files."""
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(WORKERS, thread_name_prefix="ingest")
+    return _POOL

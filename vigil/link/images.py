@@ -1,0 +1,208 @@
+"""Profile pictures as evidence: PDQ hashes, a search index over them, mirror-aware distances.
+
+A person reuses one photo across platforms, but each platform crops and recompresses it and
+some people mirror it, so copies sit well above PDQ's exact-copy threshold of 31 bits while
+unrelated pictures sit near 128. A picture that many accounts use (a default avatar, a stock
+photo) says nothing about who holds the account and is marked shared, never compared.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import faiss
+import numpy as np
+import pyarrow as pa
+
+from vigil.link.profiles import MAX_ACCOUNTS_PER_PERSON, Profiles
+
+PDQ_BITS = 256
+# A quality-0 hash comes from a flat image: every flat image hashes alike, so it says nothing.
+# Low but non-zero quality is kept: drawings and small avatars score low yet copies still match,
+# and their random-pair distances (the u of the image levels) are measured like any others.
+MIN_QUALITY = 1
+# Within this distance two pictures are the same picture (PDQ's reference match threshold); it
+# decides whether an image is shared by many accounts.
+SHARE_RADIUS = 31
+
+
+def pack(hex_hash: str | None) -> np.ndarray | None:
+    """64 hex digits -> 32 bytes, in the bit order the export and the media stage use."""
+    if not hex_hash or len(hex_hash) != 64:
+        return None
+    try:
+        return np.frombuffer(bytes.fromhex(hex_hash), dtype=np.uint8)
+    except ValueError:
+        return None
+
+
+def hamming(a: np.ndarray, b: np.ndarray) -> int:
+    return int(np.bitwise_count(np.bitwise_xor(a, b)).sum())
+
+
+def hamming_rows(codes: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Distances between codes[a[k]] and codes[b[k]] for every k, vectorised."""
+    return np.bitwise_count(np.bitwise_xor(codes[a], codes[b])).sum(axis=1, dtype=np.int64)
+
+
+@dataclass
+class ProfileImages:
+    """One hash per account (or none), which hashes are shared, and a range-search index."""
+
+    prof: Profiles
+    hashes: list[np.ndarray | None]
+    shared: np.ndarray  # bool per account
+    source: list[str | None]
+    export_dir: Path | None = None
+    _index: faiss.IndexBinaryFlat | None = None
+    _index_rows: np.ndarray | None = None
+    _variants: dict[int, list[np.ndarray]] = field(default_factory=dict)
+
+    def codes(self) -> np.ndarray:
+        """(accounts, 32) uint8: every account's hash, zeros where it has none."""
+        out = np.zeros((len(self.hashes), 32), dtype=np.uint8)
+        for i, h in enumerate(self.hashes):
+            if h is not None:
+                out[i] = h
+        return out
+
+    def has(self, i: int) -> bool:
+        return self.hashes[i] is not None and not self.shared[i]
+
+    def index(self) -> tuple[faiss.IndexBinaryFlat, np.ndarray]:
+        if self._index is None:
+            rows = np.array([i for i in range(len(self.hashes)) if self.has(i)], dtype=np.int64)
+            idx = faiss.IndexBinaryFlat(PDQ_BITS)
+            if len(rows):
+                idx.add(np.stack([self.hashes[i] for i in rows]))
+            self._index, self._index_rows = idx, rows
+        return self._index, self._index_rows
+
+    def near(self, queries: list[np.ndarray], radius: int) -> list[list[tuple[int, int]]]:
+        """For each query hash, the (account row, distance) pairs within `radius` bits."""
+        idx, rows = self.index()
+        if not queries or idx.ntotal == 0:
+            return [[] for _ in queries]
+        lims, dist, labels = idx.range_search(np.stack(queries), radius + 1)
+        return [
+            [(int(rows[labels[k]]), int(dist[k])) for k in range(lims[q], lims[q + 1])]
+            for q in range(len(queries))
+        ]
+
+    def image_path(self, i: int) -> Path | None:
+        rel = self.prof.profile_image[i]
+        if not rel:
+            return None
+        candidates = [Path(rel)]
+        if self.export_dir is not None:
+            candidates.append(self.export_dir / rel)
+        src = self.prof.source_file[i]
+        if src:
+            candidates.append(Path(src).parent / rel)
+        for c in candidates:
+            if c.is_file():
+                return c
+        return None
+
+    def variants(self, i: int) -> list[np.ndarray]:
+        """The hash and, when the image file is at hand, the hashes of its 8 rotations/mirrors."""
+        if i in self._variants:
+            return self._variants[i]
+        out = [self.hashes[i]] if self.hashes[i] is not None else []
+        path = self.image_path(i)
+        if path is not None and not self.shared[i]:
+            out += _dihedral_hashes(path)
+        self._variants[i] = out
+        return out
+
+    def distance(self, i: int, j: int) -> tuple[int | None, bool]:
+        """Smallest distance between the two pictures over mirrors/rotations, and whether it was one."""
+        if not (self.has(i) and self.has(j)):
+            return None, False
+        base = hamming(self.hashes[i], self.hashes[j])
+        best, turned = base, False
+        for a, b in ((i, j), (j, i)):
+            for v in self.variants(a)[1:]:
+                d = hamming(v, self.hashes[b])
+                if d < best:
+                    best, turned = d, True
+        return best, turned and best < base
+
+
+def _dihedral_hashes(path: Path) -> list[np.ndarray]:
+    """The 8 rotation/mirror hashes, computed exactly as the media stage hashes a file."""
+    from vigil.media.hashing import hash_file
+
+    try:
+        h = hash_file(path, dihedral=True)
+    except Exception:  # an unreadable image is no evidence, never a failed run
+        return []
+    if h.quality < MIN_QUALITY:
+        return []
+    return [pack(x) for x in h.dihedral if pack(x) is not None]
+
+
+def load_profile_images(prof: Profiles, accounts: pa.Table, profile_hashes: pa.Table | None,
+                        export_dir: Path | None = None) -> ProfileImages:
+    """Hashes from the media stage's `profile_hashes` where present, else from the export's own
+    `profile_image_pdq`; shared pictures from the media stage's verdict or, failing that, from
+    how many accounts carry the same hash or the same image file."""
+    n = len(prof)
+    hexes: list[str | None] = [None] * n
+    source: list[str | None] = [None] * n
+    shared = np.zeros(n, dtype=bool)
+    if "profile_image_pdq" in accounts.column_names:
+        for i, h in enumerate(accounts.column("profile_image_pdq").to_pylist()):
+            if h:
+                hexes[i], source[i] = h.lower(), "export"
+    if profile_hashes is not None and profile_hashes.num_rows:
+        cols = profile_hashes.to_pydict()
+        qual = cols.get("quality") or [None] * profile_hashes.num_rows
+        is_shared = cols.get("is_shared") or [None] * profile_hashes.num_rows
+        for p, a, h, q, s, src in zip(cols["platform"], cols["account_id"], cols["pdq"], qual, is_shared,
+                                       cols.get("source") or [None] * profile_hashes.num_rows):
+            i = prof.index.get((p, a))
+            if i is None:
+                continue
+            if q is not None and q < MIN_QUALITY:
+                hexes[i] = None
+                continue
+            if h:
+                hexes[i], source[i] = h.lower(), src or "media"
+            if s:
+                shared[i] = True
+    hashes = [pack(h) for h in hexes]
+    # Fallback (and belt and braces): the same hash or the same image file on many accounts.
+    hash_use = Counter(h for h in hexes if h)
+    file_use = Counter(p for p in prof.profile_image if p)
+    for i in range(n):
+        if (hexes[i] and hash_use[hexes[i]] > MAX_ACCOUNTS_PER_PERSON) or (
+            prof.profile_image[i] and file_use[prof.profile_image[i]] > MAX_ACCOUNTS_PER_PERSON
+        ):
+            shared[i] = True
+    imgs = ProfileImages(prof=prof, hashes=hashes, shared=shared, source=source, export_dir=export_dir)
+    mark_near_duplicates_shared(imgs)
+    return imgs
+
+
+def mark_near_duplicates_shared(imgs: ProfileImages) -> None:
+    """A picture within SHARE_RADIUS of more accounts than one person runs is a stock image.
+
+    Exact repeats were caught already; recompressed copies of a stock picture differ by a few
+    bits. Searching every hash against every other is quadratic, so this fallback runs only on
+    small exports; on large ones the media stage's `is_shared` is the authority.
+    """
+    idx, rows = imgs.index()
+    if idx.ntotal == 0 or idx.ntotal > 200_000:
+        return
+    queries = np.stack([imgs.hashes[i] for i in rows])
+    lims, _, labels = idx.range_search(queries, SHARE_RADIUS + 1)
+    counts = np.diff(lims)
+    crowded = rows[counts > MAX_ACCOUNTS_PER_PERSON]
+    if len(crowded):
+        for i in crowded:
+            imgs.shared[i] = True
+        # the index changed membership: rebuild on next use
+        imgs._index = imgs._index_rows = None

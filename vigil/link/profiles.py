@@ -1,0 +1,158 @@
+"""Every account reduced once to what linking compares, with the per-platform frequencies that
+say how much a coincidence is worth.
+
+A name shared by 40 accounts on a platform identifies nobody there; one shared by a single
+account is worth far more. Those frequencies are counted per platform, over the whole export,
+before any pair is compared.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+from vigil.link.identifiers import extract_mentions, handle_text
+from vigil.link.normalize import fold, handle_core, name_key, name_tokens, residue
+
+# An identifier written by more accounts than one person plausibly runs (main, backups, a few
+# platforms) is a shared contact (an agency, a group chat, a link-in-bio site), not a person.
+MAX_ACCOUNTS_PER_PERSON = 4
+
+ACCOUNT_COLUMNS = [
+    "platform", "account_id", "handle", "display_name", "bio", "links", "created_at",
+    "profile_image", "profile_image_pdq", "_file",
+]
+
+
+@dataclass
+class Profiles:
+    """Column lists indexed by row number, plus the lookups blocking joins on."""
+
+    platform: list[str]
+    account_id: list[str]
+    handle: list[str]
+    display_name: list[str]
+    created_at: list
+    profile_image: list[str | None]
+    source_file: list[str | None]
+    core: list[str]
+    tokens: list[list[str]]
+    key: list[str]
+    residue: list[str]
+    pointers: list[set[tuple[str, str]]]
+    identifiers: list[set[str]]  # written in the bio or links (not the account's own handle)
+    index: dict[tuple[str, str], int] = field(default_factory=dict)
+    by_core: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    by_key: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    by_identifier: dict[str, list[int]] = field(default_factory=dict)
+    points_to: list[set[int]] = field(default_factory=list)  # accounts this profile's pointers resolve to
+    pointed_by: dict[int, list[int]] = field(default_factory=dict)
+    platform_size: Counter = field(default_factory=Counter)
+    key_count: Counter = field(default_factory=Counter)
+    token_count: Counter = field(default_factory=Counter)
+    handle_count: Counter = field(default_factory=Counter)
+
+    def __len__(self) -> int:
+        return len(self.account_id)
+
+    def name_frequency(self, platform: str, key: str) -> int:
+        """Accounts on `platform` whose name has this key (a single token: any name containing it)."""
+        if " " in key:
+            return self.key_count[(platform, key)]
+        return self.token_count[(platform, key)]
+
+    def handle_frequency(self, platform: str, text: str) -> int:
+        """Accounts on `platform` whose handle core or name-free residue is exactly `text`."""
+        return self.handle_count[(platform, text)]
+
+    def label(self, i: int) -> str:
+        h = self.handle[i]
+        return f"{self.platform[i]} @{h}" if h else f"{self.platform[i]} {self.account_id[i]}"
+
+
+def _col(table: pa.Table, name: str) -> list:
+    return table.column(name).to_pylist() if name in table.column_names else [None] * table.num_rows
+
+
+def build_profiles(accounts: pa.Table) -> Profiles:
+    """Fold names and handles, extract pointers and identifiers, count frequencies per platform."""
+    platform = [str(p) for p in _col(accounts, "platform")]
+    platforms = {fold(p): p for p in set(platform)}
+    handle = [h or "" for h in _col(accounts, "handle")]
+    display = [d or "" for d in _col(accounts, "display_name")]
+    bios = _col(accounts, "bio")
+    links = _col(accounts, "links")
+    core = [handle_core(h) for h in handle]
+    tokens = [name_tokens(d) for d in display]
+    key = [name_key(t) for t in tokens]
+    res = [residue(c, t) for c, t in zip(core, tokens)]
+    pointers, identifiers = [], []
+    for i in range(len(platform)):
+        bio, lk = bios[i], links[i]
+        if bio or lk:
+            m = extract_mentions(bio, lk, platforms)
+            pointers.append(set(m.pointers))
+            ids = m.identifiers
+        else:
+            pointers.append(set())
+            ids = set()
+        identifiers.append(ids)
+    prof = Profiles(
+        platform=platform,
+        account_id=[str(a) for a in _col(accounts, "account_id")],
+        handle=handle,
+        display_name=display,
+        created_at=_col(accounts, "created_at"),
+        profile_image=_col(accounts, "profile_image"),
+        source_file=_col(accounts, "_file"),
+        core=core,
+        tokens=tokens,
+        key=key,
+        residue=res,
+        pointers=pointers,
+        identifiers=identifiers,
+    )
+    _index(prof)
+    return prof
+
+
+def _index(prof: Profiles) -> None:
+    by_core, by_key, by_id, pointed = defaultdict(list), defaultdict(list), defaultdict(list), defaultdict(list)
+    by_handle = defaultdict(list)
+    for i, p in enumerate(prof.platform):
+        prof.index[(p, prof.account_id[i])] = i
+        prof.platform_size[p] += 1
+        if prof.handle[i]:
+            by_handle[(p, handle_text(prof.handle[i]))].append(i)
+        if prof.core[i]:
+            by_core[(p, prof.core[i])].append(i)
+            for text in {prof.core[i], prof.residue[i]}:
+                if text:
+                    prof.handle_count[(p, text)] += 1
+        if prof.key[i]:
+            by_key[(p, prof.key[i])].append(i)
+            prof.key_count[(p, prof.key[i])] += 1
+            for t in set(prof.tokens[i]):
+                prof.token_count[(p, t)] += 1
+        # The account's own handle is indexed too: `telegram @noah_sells61` elsewhere names it.
+        own = {prof.core[i]} if len(prof.core[i]) >= 5 else set()
+        for ident in prof.identifiers[i] | own:
+            by_id[ident].append(i)
+    prof.by_core, prof.by_key = dict(by_core), dict(by_key)
+    # A pointer resolves to the account with exactly that handle, else to the handle's letters and
+    # digits (`@Real.Ava` for `real_ava`) when that is unambiguous.
+    prof.points_to = []
+    for i in range(len(prof.platform)):
+        targets = set()
+        for p, raw in prof.pointers[i]:
+            rows = by_handle.get((p, raw)) or by_core.get((p, handle_core(raw)), [])
+            if len(rows) == 1 and rows[0] != i:
+                targets.add(rows[0])
+        prof.points_to.append(targets)
+        for j in targets:
+            pointed[j].append(i)
+    prof.pointed_by = dict(pointed)
+    # Identifiers used by more accounts than one person runs carry no identity: dropped from blocking.
+    prof.by_identifier = {k: v for k, v in by_id.items() if 2 <= len(v) <= MAX_ACCOUNTS_PER_PERSON}

@@ -1,0 +1,93 @@
+"""Which accounts the investigation links: the flagged ones and their close network.
+
+Linking every account of an export would tie bystanders to their real names for no reason, so
+only accounts the investigation cares about are linked:
+
+- flagged: `scores.role` is not `none`;
+- re-creations the graph stage names (`scores.backup_of`);
+- close network: an account of the same platform that interacted with a flagged account
+  (message, comment, mention or repost, either direction) at least CLOSE_MIN_INTERACTIONS
+  times in all. Follows and likes are not interaction: they are one click, made by crowds.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pyarrow as pa
+
+from vigil.link.profiles import Profiles
+
+INTERACTION_KINDS = ("message", "comment", "mention", "repost")
+# One comment is a passer-by; repeated interaction is a relationship.
+CLOSE_MIN_INTERACTIONS = 2
+
+
+def focus_accounts(prof: Profiles, scores: pa.Table, edges: pa.Table) -> dict[int, str]:
+    """Account row -> why it is in scope ("seller", "backup", "close network")."""
+    out: dict[int, str] = {}
+    if not scores.num_rows:
+        return out
+    cols = scores.to_pydict()
+    roles = cols.get("role") or [None] * scores.num_rows
+    backups = cols.get("backup_of") or [None] * scores.num_rows
+    flagged = []
+    for p, a, role, bk in zip(cols["platform"], cols["account_id"], roles, backups):
+        i = prof.index.get((p, a))
+        if i is None:
+            continue
+        if role and role != "none":
+            out[i] = role
+            flagged.append((p, a))
+        if bk:
+            out.setdefault(i, "backup")
+            j = prof.index.get((p, bk))
+            if j is not None:
+                out.setdefault(j, "backup")
+    if flagged and edges.num_rows:
+        con = duckdb.connect()
+        con.register("e", edges.select(["platform", "src", "dst", "kind"] + (["count"] if "count" in edges.column_names else [])))
+        con.register("f", pa.table({"platform": [p for p, _ in flagged], "account_id": [a for _, a in flagged]}))
+        weight = "coalesce(e.count, 1)" if "count" in edges.column_names else "1"
+        kinds = ", ".join(f"'{k}'" for k in INTERACTION_KINDS)
+        rows = con.execute(
+            f"""
+            WITH touch AS (
+                SELECT e.platform, e.dst AS other, {weight} AS w FROM e JOIN f
+                  ON e.platform = f.platform AND e.src = f.account_id WHERE e.kind IN ({kinds})
+                UNION ALL
+                SELECT e.platform, e.src AS other, {weight} AS w FROM e JOIN f
+                  ON e.platform = f.platform AND e.dst = f.account_id WHERE e.kind IN ({kinds})
+            )
+            SELECT platform, other, sum(w) FROM touch GROUP BY platform, other
+            HAVING sum(w) >= {CLOSE_MIN_INTERACTIONS}
+            """
+        ).fetchall()
+        con.close()
+        for p, a, _ in rows:
+            i = prof.index.get((p, a))
+            if i is not None:
+                out.setdefault(i, "close network")
+    return out
+
+
+def neighbour_sets(prof: Profiles, edges: pa.Table, rows: set[int]) -> dict[int, set[str]]:
+    """Same-platform neighbours (any edge kind, either direction) of the given account rows."""
+    if not rows or not edges.num_rows:
+        return {}
+    con = duckdb.connect()
+    con.register("e", edges.select(["platform", "src", "dst"]))
+    want = sorted(rows)
+    con.register("w", pa.table({"platform": [prof.platform[i] for i in want],
+                                "account_id": [prof.account_id[i] for i in want]}))
+    pairs = con.execute(
+        """
+        SELECT w.platform, w.account_id, e.dst FROM e JOIN w ON e.platform = w.platform AND e.src = w.account_id
+        UNION
+        SELECT w.platform, w.account_id, e.src FROM e JOIN w ON e.platform = w.platform AND e.dst = w.account_id
+        """
+    ).fetchall()
+    con.close()
+    out: dict[int, set[str]] = {}
+    for p, a, other in pairs:
+        out.setdefault(prof.index[(p, a)], set()).add(other)
+    return out

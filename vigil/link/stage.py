@@ -1,0 +1,412 @@
+"""The `link` stage: tie the accounts the investigation cares about to their other accounts.
+
+Order: profiles and pictures once; u measured on random pairs; m learned by EM over the
+blocked pairs of a random sample of accounts (so the weights describe this export, not the
+accounts under suspicion); then the accounts in scope are blocked, compared, scored with
+candidates competing per platform, and linked only when the best candidate is more likely
+than not the same person AND something other than the name says so.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from vigil import schemas
+from vigil.link import evidence
+from vigil.link.candidates import block, random_pairs
+from vigil.link.compare import GRAPH_LEVELS, IMAGE_BINS, IMAGE_LEVELS, Comparison, compare, compare_graph
+from vigil.link.images import ProfileImages, hamming_rows, load_profile_images
+from vigil.link.model import (
+    BACKUP_PRIOR, PRIOR_BOUNDS, TF_LEVELS, Model, PairRow, _smoothed, explicit_log_odds, fit_m, group_posteriors,
+    measure_u,
+)
+from vigil.link.profiles import MAX_ACCOUNTS_PER_PERSON, Profiles, build_profiles
+from vigil.link.overlap import U_POOL, anchors_from, linked_neighbour_weights, random_pool
+from vigil.link.scope import focus_accounts, neighbour_sets
+from vigil.progress import task
+from vigil.workspace import Workspace
+
+# Links are written when the best candidate is more likely than not the same person.
+LINK_THRESHOLD = 0.5
+# A candidate this likely on its own evidence (ignoring its rivals) is linked even when another
+# account on that platform won: people run a second account there (a backup after a ban).
+SECOND_ACCOUNT_THRESHOLD = 0.9
+# Random pairs per platform pair for u of names and handles, and (cheap, vectorised) for pictures.
+U_TEXT_PAIRS = 20_000
+U_IMAGE_PAIRS = 400_000
+# ...but no more than this many per account of the two platforms: a small export has few
+# distinct pairs to learn from, and drawing the same ones again adds time, not knowledge.
+U_PAIRS_PER_ACCOUNT = 10
+# Accounts drawn at random to learn m: enough to hold a few dozen true matches in a typical export.
+EM_SAMPLE_QUERIES = 3_000
+# The picture search radius: the distance that random pairs of this export's pictures reach
+# with this probability (so blocking on pictures stays a handful of candidates per account).
+IMAGE_RADIUS_NULL_QUANTILE = 1e-4
+IMAGE_RADIUS_BOUNDS = (31, IMAGE_BINS[-2][1])
+# In-scope accounts paired with random same-platform accounts, for u of the graph levels.
+GRAPH_U_PAIRS = 5_000
+# Links at least this confident join accounts into one person for the transitive closure.
+CLOSURE_MIN_SCORE = 0.9
+# Seed of the random pair sample: runs are reproducible.
+SEED = 7
+# Handle levels that identify on their own account (a retyped handle, not a coincidence of stems).
+HANDLE_IDENTITY = {"same", "contains", "similar"}
+
+ACCOUNT_COLUMNS = [
+    "platform", "account_id", "handle", "display_name", "bio", "links", "created_at",
+    "profile_image", "profile_image_pdq", "_file",
+]
+
+
+def run_link(ws: Workspace, export_dir: Path | None = None) -> dict:
+    """Write `links` (schemas.LINKS) and return stage statistics."""
+    if not ws.has("accounts"):
+        ws.write("links", schemas.LINKS.empty_table())
+        return {"links": 0, "in_scope": 0, "note": "no accounts table"}
+    available = set(ws.read("accounts").schema.names) if ws.has("accounts") else set()
+    accounts = ws.read("accounts", columns=[c for c in ACCOUNT_COLUMNS if c in available])
+    profile_hashes = ws.read("profile_hashes") if ws.has("profile_hashes") else None
+    scores = ws.read_or_empty("scores", schemas.SCORES)
+    edges = ws.read("edges", columns=["platform", "src", "dst", "kind"]) if ws.has("edges") else schemas.EDGES.empty_table()
+    links, stats = link_accounts(accounts, profile_hashes, scores, edges, export_dir=export_dir)
+    ws.write("links", links)
+    return stats
+
+
+def link_accounts(accounts: pa.Table, profile_hashes: pa.Table | None, scores: pa.Table, edges: pa.Table,
+                  export_dir: Path | None = None, seed: int = SEED) -> tuple[pa.Table, dict]:
+    """The stage as a function over tables (no workspace), for tests and other drivers."""
+    rng = np.random.default_rng(seed)
+    with task("link: profiles", total=None):
+        prof = build_profiles(accounts)
+        imgs = load_profile_images(prof, accounts, profile_hashes, export_dir)
+    focus = focus_accounts(prof, scores, edges)
+    backup_of = _backup_pairs(prof, scores)
+    platforms = sorted(prof.platform_size)
+    rows_by_platform = {p: np.array([i for i, q in enumerate(prof.platform) if q == p]) for p in platforms}
+
+    with task("link: random pairs (u)", total=None):
+        u, radius = _measure_u(prof, imgs, rows_by_platform, rng)
+    with task("link: learning weights (EM)", total=None):
+        model = _learn(prof, imgs, u, radius, rng)
+
+    stats = {
+        "in_scope": len(focus),
+        "in_scope_by_reason": dict(sorted(_count(focus.values()).items())),
+        "image_radius": radius,
+        "shared_pictures": int(imgs.shared.sum()),
+        "em_iterations": model.iterations,
+        "em_converged": model.converged,
+        "priors": {f"{a}->{b}": round(v, 4) for (a, b), v in sorted(model.prior.items())},
+        "em_blocked_match_share": round(model.blocked_match_share, 5),
+    }
+    if not focus:
+        stats["links"] = 0
+        return schemas.LINKS.empty_table(), stats
+
+    with task("link: candidates", total=None):
+        pairs = block(prof, imgs, sorted(focus), radius, same_platform=True)
+        for (i, j) in backup_of:
+            if i in focus or j in focus:
+                pairs.setdefault((i, j), set()).add("backup_of")
+        same_rows = {x for pair in pairs if prof.platform[pair[0]] == prof.platform[pair[1]] for x in pair}
+        graph_null = _graph_null_pairs(prof, sorted(focus), rows_by_platform, rng)
+        neighbours = neighbour_sets(prof, edges, same_rows | {x for pair in graph_null for x in pair})
+        _measure_graph_u(prof, model, graph_null, neighbours)
+    stats["candidate_pairs"] = len(pairs)
+
+    scored = _score_focus(prof, imgs, model, pairs, neighbours, backup_of)
+    chosen = _choose(prof, scored)
+    with task("link: second pass (linked neighbours)", total=None):
+        anchors = anchors_from(prof, chosen)
+        if anchors and edges.num_rows:
+            pool = random_pool(rows_by_platform, U_POOL, rng)
+            wanted = {x for pair in pairs for x in pair} | set(anchors) | {x for v in anchors.values() for x in v}
+            wanted |= {x for rows in pool.values() for x in rows}
+            neighbours.update(neighbour_sets(prof, edges, wanted - set(neighbours)))
+            extra, overlap_stats = linked_neighbour_weights(prof, scored, neighbours, anchors, pool)
+            stats.update(overlap_stats)
+            if extra:
+                scored = _score_focus(prof, imgs, model, pairs, neighbours, backup_of, extra)
+                chosen = _choose(prof, scored)
+    closure = close_transitively(prof, chosen)
+    stats["links_by_closure"] = len(closure)
+    chosen = chosen + closure
+    table = _links_table(prof, model, chosen)
+    stats["links"] = table.num_rows
+    stats["links_same_platform"] = sum(1 for s in chosen if prof.platform[s["i"]] == prof.platform[s["j"]])
+    return table, stats
+
+
+def _count(values) -> dict:
+    out: dict = defaultdict(int)
+    for v in values:
+        out[v] += 1
+    return out
+
+
+def _backup_pairs(prof: Profiles, scores: pa.Table) -> set[tuple[int, int]]:
+    if not scores.num_rows or "backup_of" not in scores.column_names:
+        return set()
+    out = set()
+    cols = scores.select(["platform", "account_id", "backup_of"]).to_pydict()
+    for p, a, b in zip(cols["platform"], cols["account_id"], cols["backup_of"]):
+        i, j = prof.index.get((p, a)), prof.index.get((p, b)) if b else None
+        if i is not None and j is not None and i != j:
+            out.add((i, j))
+            out.add((j, i))
+    return out
+
+
+def _measure_u(prof: Profiles, imgs: ProfileImages, rows_by_platform: dict, rng) -> tuple[dict, int]:
+    """u per unordered platform pair (same-platform pairs included), and the picture radius."""
+    u = {}
+    null_all = []
+    with_image = {p: np.array([i for i in rows if imgs.has(i)], dtype=np.int64) for p, rows in rows_by_platform.items()}
+    codes = imgs.codes()
+    platforms = sorted(rows_by_platform)
+    for ai, pa_ in enumerate(platforms):
+        for pb in platforms[ai:]:
+            n_pairs = min(U_TEXT_PAIRS, U_PAIRS_PER_ACCOUNT * (len(rows_by_platform[pa_]) + len(rows_by_platform[pb])))
+            sample = random_pairs(prof, rows_by_platform[pa_], rows_by_platform[pb], n_pairs, rng)
+            comps = [compare(prof, imgs, i, j, with_variants=False, with_distance=False) for i, j in sample]
+            both = np.mean([imgs.has(i) and imgs.has(j) for i, j in sample]) if sample else 0.0
+            dists = _random_distances(codes, with_image[pa_], with_image[pb], rng)
+            null_all.append(dists)
+            same_name = [compare(prof, imgs, i, j, with_variants=False, with_distance=False)
+                         for i, j in _same_name_pairs(prof, rows_by_platform[pa_], pb, n_pairs, rng)]
+            u[(pa_, pb)] = measure_u(comps, dists, float(both), same_name)
+    null = np.concatenate(null_all) if null_all else np.array([])
+    if len(null) >= 1000:
+        radius = int(np.quantile(null, IMAGE_RADIUS_NULL_QUANTILE))
+    else:
+        radius = IMAGE_RADIUS_BOUNDS[1]
+    return u, int(min(max(radius, IMAGE_RADIUS_BOUNDS[0]), IMAGE_RADIUS_BOUNDS[1]))
+
+
+def _same_name_pairs(prof: Profiles, a_rows: np.ndarray, pb: str, n: int, rng) -> list[tuple[int, int]]:
+    """Pairs of accounts that share a name key (a on its platform, b on pb): mostly strangers,
+    the reference for how often their handles coincide. True matches among them only make the
+    handle weigh less, never more."""
+    out = []
+    for i in rng.permutation(a_rows)[: n * 4]:
+        group = prof.by_key.get((pb, prof.key[i])) if prof.key[i] and " " in prof.key[i] else None
+        if not group:
+            continue
+        j = group[int(rng.integers(len(group)))]
+        if j != i:
+            out.append((int(i), int(j)))
+            if len(out) >= n:
+                break
+    return out
+
+
+def _graph_null_pairs(prof: Profiles, focus: list[int], rows_by_platform: dict, rng) -> list[tuple[int, int]]:
+    """In-scope accounts paired with random accounts of their platform: how often a stranger
+    follows, or shares a circle with, an account under investigation."""
+    out = []
+    per = max(1, GRAPH_U_PAIRS // max(len(focus), 1))
+    for i in focus:
+        rows = rows_by_platform[prof.platform[i]]
+        out += [(i, int(j)) for j in rng.choice(rows, size=per) if j != i]
+    return out
+
+
+def _measure_graph_u(prof: Profiles, model: Model, pairs: list[tuple[int, int]], neighbours: dict) -> None:
+    by_platform: dict[str, list[str]] = defaultdict(list)
+    for i, j in pairs:
+        by_platform[prof.platform[i]].append(compare_graph(neighbours, prof, i, j))
+    for p, levels in by_platform.items():
+        u = model.u_for(p, p)
+        u.levels["graph"] = _smoothed(Counter(levels), GRAPH_LEVELS, len(levels))
+
+
+def _random_distances(codes: np.ndarray, a: np.ndarray, b: np.ndarray, rng) -> np.ndarray:
+    if not len(a) or not len(b):
+        return np.array([], dtype=np.int64)
+    ai = rng.choice(a, size=U_IMAGE_PAIRS)
+    bi = rng.choice(b, size=U_IMAGE_PAIRS)
+    keep = ai != bi
+    return hamming_rows(codes, ai[keep], bi[keep])
+
+
+def _name_u(prof: Profiles, c: Comparison, i: int, j: int) -> float | None:
+    """Chance that a random account on j's platform carries i's name: rarer names weigh more."""
+    if c.name not in TF_LEVELS:
+        return None
+    p = prof.platform[j]
+    n = prof.name_frequency(p, prof.key[i])
+    if p == prof.platform[i]:
+        n -= 1  # i itself is on that platform
+    return max(n, 1) / max(prof.platform_size[p], 1)
+
+
+def _handle_u(prof: Profiles, c: Comparison, i: int, j: int) -> float | None:
+    """Chance that a random account on j's platform has this very handle (or handle residue)."""
+    if c.handle != "same":
+        return None
+    p = prof.platform[j]
+    if c.name in TF_LEVELS:
+        text = prof.core[i]
+    else:
+        text = prof.residue[i] if (prof.tokens[i] and prof.tokens[j]) else prof.core[i]
+    n = prof.handle_frequency(p, text) - (1 if p == prof.platform[i] else 0)
+    return max(n, 1) / max(prof.platform_size[p], 1)
+
+
+def _row(prof: Profiles, c: Comparison, i: int, j: int, backup: bool = False) -> PairRow:
+    return PairRow(c=c, pa=prof.platform[i], pb=prof.platform[j], name_u=_name_u(prof, c, i, j),
+                   handle_u=_handle_u(prof, c, i, j), anchor=explicit_log_odds(c, backup))
+
+
+def _learn(prof: Profiles, imgs: ProfileImages, u: dict, radius: int, rng) -> Model:
+    """EM over the blocked cross-platform pairs of randomly drawn accounts."""
+    n = len(prof)
+    queries = sorted(rng.choice(n, size=min(EM_SAMPLE_QUERIES, n), replace=False).tolist())
+    pairs = block(prof, imgs, queries, radius, same_platform=False)
+    grouped: dict[tuple[int, str], list[PairRow]] = defaultdict(list)
+    for (i, j) in pairs:
+        c = compare(prof, imgs, i, j, with_variants=False)
+        grouped[(i, prof.platform[j])].append(_row(prof, c, i, j))
+    keys = sorted(grouped)
+    groups = [grouped[k] for k in keys]
+    sizes = [prof.platform_size[k[1]] for k in keys]
+    drawn = _count(prof.platform[i] for i in queries)
+    return fit_m(groups, sizes, drawn, u)
+
+
+def _score_focus(prof: Profiles, imgs: ProfileImages, model: Model, pairs: dict, neighbours: dict,
+                 backup_of: set, extra: dict | None = None) -> list[dict]:
+    """Every blocked pair of an in-scope account, with weights and a posterior among its rivals."""
+    groups: dict[tuple[int, str], list[dict]] = defaultdict(list)
+    for (i, j), why in pairs.items():
+        c = compare(prof, imgs, i, j, neighbours=neighbours, with_variants=True)
+        row = _row(prof, c, i, j, (i, j) in backup_of)
+        weights = model.feature_weights(c, row.pa, row.pb, row.name_u, row.handle_u)
+        linked = (extra or {}).get((i, j))
+        if linked:
+            weights["linked_neighbours"] = linked[0]
+            row.extra = linked[0]
+        groups[(i, row.pb)].append({"i": i, "j": j, "c": c, "why": why, "weights": weights, "row": row,
+                                    "backup_of": (i, j) in backup_of, "linked": linked[1] if linked else 0})
+    out = []
+    for (i, pb), cands in groups.items():
+        same = prof.platform[i] == pb
+        prior = BACKUP_PRIOR if same else model.prior.get((prof.platform[i], pb), PRIOR_BOUNDS[0])
+        size = prof.platform_size[pb] - (1 if same else 0)
+        lrs, posts = group_posteriors(model, [s["row"] for s in cands], prior, size)
+        base = math.log(prior / (1 - prior)) - math.log(max(size, 1))
+        for s, w, p in zip(cands, lrs, posts):
+            s["log_lr"], s["posterior"] = w, p
+            z = base + w
+            s["alone"] = 1 / (1 + math.exp(-z)) if z > -50 else 0.0
+            out.append(s)
+    return out
+
+
+def identity_evidence(s: dict) -> bool:
+    """Something besides a name says these accounts are one person: an explicit pointer or shared
+    contact, a retyped handle, a personal (not shared) picture close enough to be a copy, or the
+    graph stage's backup verdict. A common name or a default avatar never suffices."""
+    c: Comparison = s["c"]
+    if c.explicit != "none" or s["backup_of"]:
+        return True
+    if c.handle in HANDLE_IDENTITY and s["weights"].get("handle", 0.0) > 0:
+        return True
+    if s.get("linked") and s["weights"].get("linked_neighbours", 0.0) > 0:
+        return True
+    copy_bins = set(IMAGE_LEVELS[: len(IMAGE_BINS) - 1])
+    return c.image in copy_bins and s["weights"].get("image", 0.0) > 0
+
+
+def _choose(prof: Profiles, scored: list[dict]) -> list[dict]:
+    """Per in-scope account and platform, the best candidate if it clears the bar, and any other
+    candidate overwhelmingly likely on its own; each unordered pair once (the stronger direction)."""
+    best: dict[tuple[int, str], dict] = {}
+    for s in scored:
+        k = (s["i"], prof.platform[s["j"]])
+        if k not in best or s["posterior"] > best[k]["posterior"]:
+            best[k] = s
+    winners = [s for s in best.values() if s["posterior"] >= LINK_THRESHOLD]
+    seconds = [s for s in scored if s["alone"] >= SECOND_ACCOUNT_THRESHOLD]
+    chosen: dict[frozenset, dict] = {}
+    for s in winners + seconds:
+        if not identity_evidence(s):
+            continue
+        s["score"] = max(s["posterior"], s["alone"] if s in seconds else 0.0)
+        key = frozenset((s["i"], s["j"]))
+        if key not in chosen or s["score"] > chosen[key]["score"]:
+            chosen[key] = s
+    return sorted(chosen.values(), key=lambda s: -s["score"])
+
+
+def close_transitively(prof: Profiles, chosen: list[dict]) -> list[dict]:
+    """Being the same person is transitive: a seller's backup (same platform) and the seller's
+    account elsewhere are one person too. Confident links form people; each pair of accounts in
+    a person not linked directly is linked with the weakest score on the path between them.
+    A "person" larger than one operator plausibly runs is left as it is: a chain that long is
+    more likely an error than an identity."""
+    adj: dict[int, dict[int, dict]] = defaultdict(dict)
+    for s in chosen:
+        if s["score"] >= CLOSURE_MIN_SCORE:
+            adj[s["i"]][s["j"]] = s
+            adj[s["j"]][s["i"]] = s
+    seen: set[int] = set()
+    out = []
+    for start in list(adj):
+        if start in seen:
+            continue
+        comp, stack = [], [start]
+        seen.add(start)
+        while stack:
+            x = stack.pop()
+            comp.append(x)
+            for y in adj[x]:
+                if y not in seen:
+                    seen.add(y)
+                    stack.append(y)
+        if len(comp) <= 2 or len(comp) > MAX_ACCOUNTS_PER_PERSON:
+            continue
+        for a in comp:
+            paths = _widest_paths(adj, a)
+            for b in comp:
+                if b <= a or b in adj[a]:
+                    continue
+                score, path = paths[b]
+                out.append({"i": a, "j": b, "score": score, "posterior": score, "closure": path})
+    return out
+
+
+def _widest_paths(adj: dict, src: int) -> dict[int, tuple[float, list[int]]]:
+    """From src, the path to every account whose weakest link is strongest (and that score)."""
+    best = {src: (1.0, [src])}
+    frontier = [src]
+    while frontier:
+        nxt = []
+        for x in frontier:
+            sx, px = best[x]
+            for y, s in adj[x].items():
+                cand = min(sx, s["score"])
+                if y not in best or cand > best[y][0]:
+                    best[y] = (cand, px + [y])
+                    nxt.append(y)
+        frontier = nxt
+    return best
+
+
+def _links_table(prof: Profiles, model: Model, chosen: list[dict]) -> pa.Table:
+    cols = {name: [] for name in schemas.LINKS.names}
+    for s in chosen:
+        i, j = s["i"], s["j"]
+        cols["platform_a"].append(prof.platform[i])
+        cols["account_a"].append(prof.account_id[i])
+        cols["platform_b"].append(prof.platform[j])
+        cols["account_b"].append(prof.account_id[j])
+        cols["score"].append(round(float(s["score"]), 6))
+        cols["evidence"].append(evidence.describe(prof, s))
+    return pa.table(cols, schema=schemas.LINKS)

@@ -1,0 +1,141 @@
+"""Built-in extractors: the generic language of selling that needs no operator terms.
+
+Ages, menus and prices, off-platform contact, payment methods, trade and buyer requests are
+ordinary words, so they ship with the project (the operator's lexicon holds the abuse terms).
+Each rule is a hyperscan pattern over the light view (lower case, look-alikes folded); the few
+that need a second look (an age's number, a cashtag's leading character) have a `verify` step
+that runs only on their hits.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+# A stated age in this range is a minor's; below it a statement is about someone else's child
+# far more often than about the writer ("my 5yo"), so it is not evidence either way.
+MINOR_AGES = range(10, 18)
+ADULT_AGE = 18
+MAX_AGE = 99
+
+# Words just before an age that make it about someone else ("my 14yo", "her son 15 years old").
+_OTHER_PERSON = re.compile(r"\b(?:my|our|his|her|their|your|son|daughter|kid|kids|child|brother|sister|nephew|niece)\s*\S{0,3}\s*$")
+_NUMBER = re.compile(r"\d{1,3}")
+# Characters a rule may need after its match (a boundary) that are not part of the evidence span.
+TRAILING = " \t\r\n,.!|/)&"
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    category: str
+    weight: float
+    pattern: str  # hyperscan syntax, light view (already lower case)
+    verify: Callable[[str, str], tuple[str, str, int] | None] | None = None
+    context: str = "use"  # context of an unverified hit ("adult" for adult-only claims)
+    # verify(matched, before) -> (signal name, context, start shift) or None to drop the hit
+
+
+def _age(matched: str, before: str) -> tuple[str, str, int] | None:
+    m = _NUMBER.search(matched)
+    if not m:
+        return None
+    n = int(m.group())
+    if n in MINOR_AGES:
+        if _OTHER_PERSON.search(before[-24:]):
+            return None
+        return "age_minor", "use", 0
+    if ADULT_AGE <= n <= MAX_AGE:
+        return "age_adult", "adult", 0
+    return None
+
+
+def _adult_plus(matched: str, before: str) -> tuple[str, str, int] | None:
+    n = int(_NUMBER.search(matched).group())
+    return ("age_adult", "adult", 0) if ADULT_AGE <= n <= MAX_AGE else None
+
+
+def _cashtag(matched: str, before: str) -> tuple[str, str, int] | None:
+    shift = matched.index("$")
+    return "cashtag", "use", shift
+
+
+def _leading_context(matched: str, before: str) -> tuple[str, str, int] | None:
+    """Patterns that start at a non-word character (no lookbehind in hyperscan): trim it."""
+    shift = 0
+    while shift < len(matched) and not matched[shift].isalnum() and matched[shift] not in "$#":
+        shift += 1
+    return None if shift >= len(matched) else ("", "use", shift)
+
+
+B = r"\b"
+RULES: tuple[Rule, ...] = (
+    # --- ages
+    # "14 years" alone is a duration ("14 years at the company"); an age says "old" or "y/o"
+    Rule("age_years", "age", 0.8, r"\b\d{1,2}\s*(?:y/?o|yo|y\.o\.?|(?:yrs?|years?)[\s-]*old)\b", _age),
+    Rule("age_label", "age", 0.8, r"\bage[sd]?\s*[:=]?\s*\d{1,2}\b", _age),
+    Rule("age_im", "age", 0.8, r"\b(?:i'?m|i\s+am|im)\s+(?:only\s+|just\s+)?\d{1,2}(?:\s*(?:y/?o|yo|(?:yrs?|years?)[\s-]*old))?(?:\s*$|\s*[,.!|/)]|\s+(?:and|&|but|from|in|turning))", _age),
+    Rule("age_plus", "age", 1.0, r"\b\d{2}\s*\+", _adult_plus),
+    Rule("age_adult", "age", 1.0, r"\b(?:adults?\s+only|18\s*plus|over\s+18|nsfw)\b", context="adult"),
+    Rule("age_minor", "age", 0.8, r"\b(?:underage|under\s*18|u18|middle\s+school(?:er)?|[5-9]th\s+grade(?:r)?)\b"),
+    # --- sale, menu, price
+    Rule("price", "sale", 0.4, r"(?:\$|€|£)\s?\d{1,5}(?:[.,]\d{2})?\b|\b\d{1,5}(?:[.,]\d{2})?\s?(?:\$|€|£|usd|eur|gbp|dollars|bucks)"),
+    Rule("menu", "sale", 0.4, r"\b(?:menu|price\s*list|prices?|pricing)\b"),
+    Rule("sale_phrase", "sale", 0.5,
+         r"\b(?:for\s+sale|selling|customs?\s+open|open\s+for\s+customs|taking\s+orders|limited\s+slots"
+         r"|restock(?:ed)?|vip\s+access|vip\s+menu|dm\s+(?:me\s+)?for\s+(?:prices|menu|content|info)|content\s+for\s+sale"
+         r"|prices?\s+(?:in|on)\s+dms?|check\s+my\s+(?:menu|story)|new\s+set|bundles?)\b"),
+    # --- off-platform contact
+    Rule("contact_link", "contact", 0.5,
+         r"\b(?:t\.me|telegram\.(?:me|dog)|discord\.gg|discord(?:app)?\.com/invite|wa\.me|chat\.whatsapp\.com|kik\.me"
+         r"|snapchat\.com/add|signal\.me|signal\.group)/"),
+    Rule("contact_handle", "contact", 0.4,
+         r"\b(?:snap|sc|kik|tg|telegram|wickr|session|signal|whatsapp|wa|discord|insta|ig|threema|element|chirp|twt)"
+         r"\s*[:=]\s*@?[a-z0-9_.]{3,}"),
+    Rule("contact_platform_handle", "contact", 0.3, r"\b[a-z]{2,12}\s*:\s*@[a-z0-9_.]{3,}"),
+    Rule("contact_in_bio", "contact", 0.4,
+         r"\b(?:tg|telegram|snap|kik|wickr|session|discord|link|links|contact)\s+(?:in|on)\s+(?:my\s+)?(?:bio|profile)\b"),
+    Rule("dm_me", "contact", 0.2, r"\b(?:dm\s+me|message\s+me|pm\s+me|hmu|text\s+me)\b"),
+    # --- payment
+    Rule("payment_method", "payment", 0.4,
+         r"\b(?:cash\s?app|paypal|venmo|zelle|gift\s?cards?|amazon\s+cards?|apple\s+pay|google\s+pay|revolut|skrill"
+         r"|bitcoin|btc|usdt|monero|xmr|crypto|ethereum|steam\s+cards?)\b"),
+    Rule("cashtag", "payment", 0.4, r"(?:^|[^\w$])\$[a-z][a-z0-9_]{2,15}\b", _cashtag),
+    Rule("crypto_wallet", "payment", 0.5, r"\b(?:bc1[a-z0-9]{25,59}|0x[0-9a-f]{40})\b"),
+    # --- trade
+    Rule("trade", "trade", 0.3, r"\b(?:trades?(?:\s+open)?|trading|swaps?|swapping|wtt|will\s+trade)\b"),
+    # --- buyer requests (comments)
+    Rule("request", "request", 0.5,
+         r"\b(?:how\s+much|dm'?d(?:\s+you)?|sent\s+(?:you\s+)?an?\s+dm|sent\s+you\s+a\s+message|check\s+(?:your\s+)?dms?"
+         r"|interested|next\s+drop|still\s+available|can\s+i\s+buy|where\s+can\s+i\s+(?:get|buy)|wtb|want\s+to\s+buy"
+         r"|how\s+(?:do\s+i|to|can\s+i)\s+(?:buy|order|pay|get\s+it)|send\s+(?:me\s+)?(?:the\s+)?(?:menu|link|prices?))\b"),
+    Rule("request_question", "request", 0.5, r"\b(?:price|prices|link|menu|cost|rates?)\s*\?"),
+)
+
+# Text that warns about, reports or studies a term: its hits are evidence of a different kind.
+WARN_CUES: tuple[str, ...] = (
+    r"\breport(?:ed|ing|s)?\b",
+    r"\bdo\s*n[o']?t\s+engage\b",
+    r"\bbeware\b",
+    r"\bparents\b",
+    r"\bwarning\b",
+    r"\bpsa\b",
+    r"\bflagged\b",
+    r"\bresearch(?:ers?|ing)?\b",
+    r"\bjournalists?\b",
+    r"\bevasion\b",
+    r"\bdodge\s+(?:the\s+)?filters?\b",
+    r"\bexploit(?:ative|ation)\b",
+    r"\babuse\b",
+    r"\b(?:child|online|kids?)\s*safety\b",
+    r"\btrust\s*(?:&|and)\s*safety\b",
+    r"\bplatforms?\s*,?\s+please\b",
+    r"\bif\s+you\s+see\b",
+    r"\bwatch\s+out\b",
+    r"\bstay\s+safe\b",
+    r"\bnews\b",
+    r"\bscam(?:mer)?s?\b",
+    r"\bpredators?\b",
+    r"\bmoderators?\b",
+)

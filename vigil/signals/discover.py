@@ -1,0 +1,156 @@
+"""Emergent terms: words and hashtags that high-risk accounts use beside known signals, far more than chance.
+
+Sellers move to a new hashtag as soon as the old one is blocked, so the operator's lexicon is
+always behind. A word is proposed when the accounts the graph stage flagged (or, before scores
+exist, accounts with strong explicit evidence) use it in texts that carry known signals much more
+often than chance allows: of the accounts that use the word, how many are high-risk, against the
+hypergeometric draw (Fisher's exact test, one-sided), Bonferroni-corrected over every word tested.
+Anything the signal stage already matches (lexicon terms with all their obfuscated forms,
+built-in phrases, words inside matched spans), mentions, handles and function words are not new.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyarrow as pa
+from scipy.stats import hypergeom
+
+from vigil import schemas
+from vigil.signals.lexicon import Lexicon
+from vigil.signals.normalise import skeleton_text
+from vigil.workspace import Workspace
+
+MIN_SUPPORT = 3  # high-risk accounts that must use a word: fewer is an anecdote, not a pattern
+ALPHA = 0.01  # family-wise error rate over all words tested (Bonferroni)
+SCORE_HALF = 10.0  # -log10(p) at which the reported score is 0.5 (score = s / (s + SCORE_HALF))
+EXPLICIT_MIN = 2.0  # without scores: weighted explicit `use` evidence that makes an account high-risk
+MAX_TERMS = 200
+MIN_TOKEN_CHARS = 3
+# Function words carry no meaning of their own; a term list for an operator is content words.
+FUNCTION_WORDS = frozenset("""
+the and for you your with this that from are was were have has had not but all any can our out get got new now
+its it's his her him she they them their then than too very just more most some what when where who why how
+will would should could also into onto over under about after before again here there these those each only
+off own same such both few other yes yeah via per yet lol omg
+""".split())
+
+_INVISIBLE = r"[\x{00AD}\x{200B}-\x{200F}\x{2060}-\x{2064}\x{FEFF}]"
+
+
+def discover_terms(ws: Workspace, lexicon: Lexicon) -> pa.Table:
+    """Candidate new terms and hashtags, best first (schemas.TERMS)."""
+    if not ws.has("signal_hits") or not (ws.has("posts") or ws.has("accounts")):
+        return schemas.TERMS.empty_table()
+    con = ws.connect()
+    con.execute(_high_risk_sql(ws))
+    if con.execute("SELECT count(*) FROM high_risk").fetchone()[0] == 0:
+        return schemas.TERMS.empty_table()
+    con.execute(_token_sql(ws))
+    con.execute(
+        """CREATE TEMP TABLE df AS
+        SELECT tok, count(DISTINCT acct) FILTER (WHERE risky AND hit_text) AS a,
+                    count(DISTINCT acct) FILTER (WHERE NOT risky) AS b
+        FROM toks GROUP BY tok"""
+    )
+    n1, n0 = con.execute(
+        "SELECT count(DISTINCT acct) FILTER (WHERE risky AND hit_text), count(DISTINCT acct) FILTER (WHERE NOT risky) "
+        "FROM toks"
+    ).fetchone()
+    rows = con.execute(f"SELECT tok, a, b FROM df WHERE a >= {MIN_SUPPORT} ORDER BY tok").fetchall()
+    rows = [r for r in rows if r[0].lstrip("#") not in FUNCTION_WORDS]
+    if not rows or not n1:
+        return schemas.TERMS.empty_table()
+    known = _already_matched(lexicon, [r[0] for r in rows])
+    tests = max(1, len(rows))
+    scored = []
+    for (tok, a, b), is_known in zip(rows, known):
+        if is_known or a / n1 <= (b / n0 if n0 else 0.0):
+            continue
+        p = fisher_one_sided(a, b, n1, n0)
+        if p * tests <= ALPHA:
+            scored.append((tok, -math.log10(max(p, 1e-300))))
+    scored = _merge_forms(scored)
+    scored.sort(key=lambda t: (-t[1], t[0]))
+    scored = scored[:MAX_TERMS]
+    return pa.table(
+        {"term": [t for t, _ in scored], "score": [round(s / (s + SCORE_HALF), 6) for _, s in scored]},
+        schema=schemas.TERMS,
+    )
+
+
+def fisher_one_sided(a: int, b: int, n1: int, n0: int) -> float:
+    """P(at least `a` of the a+b users of a word are high-risk) if the word ignored risk."""
+    return float(hypergeom.sf(a - 1, n1 + n0, n1, a + b))
+
+
+def _high_risk_sql(ws: Workspace) -> str:
+    if ws.has("scores"):
+        return "CREATE TEMP TABLE high_risk AS SELECT DISTINCT platform, account_id FROM scores WHERE role <> 'none'"
+    return (
+        "CREATE TEMP TABLE high_risk AS SELECT platform, account_id FROM account_signals "
+        f"WHERE explicit >= {EXPLICIT_MIN}"
+    )
+
+
+def _token_sql(ws: Workspace) -> str:
+    """One row per (account, word) with whether the account is high-risk and the word sat in a text with a hit.
+
+    Words are split on anything but letters, digits and `_#@$.`, so that mentions (`@x`),
+    cashtags (`$x`) and domains or dotted handles (`t.me`, `a.b`) stay whole and can be dropped:
+    they name accounts and places, not terms. (Splitting is far faster than extracting with a
+    Unicode class in DuckDB's regex engine.)
+    """
+    clean = "regexp_replace(lower(COL), '" + _INVISIBLE + "', '', 'g')"
+    split = "unnest(string_split_regex(" + clean + ", '[^\\p{L}\\p{N}_#@$.]+'))"
+    parts = []
+    if ws.has("posts"):
+        parts.append(f"SELECT platform, account_id, post_id AS src, {split.replace('COL', 'text')} AS tok "
+                     "FROM posts WHERE text IS NOT NULL")
+        parts.append(f"SELECT platform, account_id, post_id AS src, '#' || {clean.replace('COL', 'h')} AS tok "
+                     "FROM (SELECT platform, account_id, post_id, unnest(hashtags) AS h FROM posts WHERE hashtags IS NOT NULL)")
+    if ws.has("accounts"):
+        parts.append(f"SELECT platform, account_id, '' AS src, {split.replace('COL', 'bio')} AS tok "
+                     "FROM accounts WHERE bio IS NOT NULL")
+    union = " UNION ALL ".join(parts)
+    handles = "SELECT DISTINCT lower(handle) AS h FROM accounts WHERE handle IS NOT NULL" if ws.has("accounts") else \
+        "SELECT NULL::VARCHAR AS h WHERE false"
+    return f"""
+    CREATE TEMP TABLE toks AS
+    WITH t0 AS ({union}),
+    t AS (SELECT platform, account_id, src, rtrim(tok, '.') AS tok FROM t0),
+    hit_src AS (SELECT DISTINCT platform, account_id, coalesce(post_id, '') AS src FROM signal_hits WHERE context = 'use'),
+    hit_words AS (SELECT DISTINCT unnest(string_split_regex(lower(matched), '[^\\p{{L}}\\p{{N}}_]+')) AS w
+                  FROM signal_hits WHERE context = 'use'),
+    handles AS ({handles})
+    SELECT DISTINCT t.platform || '/' || t.account_id AS acct, t.tok,
+           (r.account_id IS NOT NULL) AS risky, (s.src IS NOT NULL) AS hit_text
+    FROM t
+    LEFT JOIN high_risk r ON r.platform = t.platform AND r.account_id = t.account_id
+    LEFT JOIN hit_src s ON s.platform = t.platform AND s.account_id = t.account_id AND s.src = t.src
+    WHERE length(ltrim(t.tok, '#')) >= {MIN_TOKEN_CHARS}
+      AND NOT regexp_matches(t.tok, '[@$.]|.#')
+      AND ltrim(t.tok, '#') NOT IN (SELECT w FROM hit_words WHERE w IS NOT NULL)
+      AND ltrim(t.tok, '#') NOT IN (SELECT h FROM handles WHERE h IS NOT NULL)
+    """
+
+
+def _already_matched(lexicon: Lexicon, tokens: list[str]) -> list[bool]:
+    """Whether the signal stage already matches a word (lexicon, any obfuscation, built-ins)."""
+    if not tokens:
+        return []
+    hits = lexicon.matcher.scan(tokens)
+    matched = np.zeros(len(tokens), bool)
+    matched[hits.row] = True
+    return matched.tolist()
+
+
+def _merge_forms(scored: list[tuple[str, float]]) -> list[tuple[str, float]]:
+    """One row per word: `#word` and `word` (and their spellings with the same skeleton) merge."""
+    best: dict[str, tuple[str, float]] = {}
+    for tok, z in scored:
+        key = skeleton_text(tok.lstrip("#"))
+        if key not in best or z > best[key][1]:
+            best[key] = (tok, z)
+    return list(best.values())

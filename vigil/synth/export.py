@@ -1,0 +1,261 @@
+"""Writing a world as a platform export: mixed formats, RFC 3339 variants, a few broken lines.
+
+Broken lines are *extra* lines (corrupted copies of real records), so the valid data equals the
+generated data and the truth stays exact; every one is listed in truth_rejects.txt with its file,
+physical line number (1-based; a CSV header is line 1) and reason.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+REQUIRED = {
+    "accounts": ("platform", "account_id"),
+    "posts": ("platform", "post_id", "account_id"),
+    "edges": ("platform", "src", "dst", "kind"),
+    "recommendations": ("platform", "viewer_id", "surface", "item_id"),
+}
+TIME_FIELD = {"accounts": "created_at", "posts": "created_at", "edges": "created_at", "recommendations": "shown_at"}
+COLUMNS = {
+    "accounts": ["platform", "account_id", "handle", "display_name", "bio", "created_at", "links", "followers_count",
+                 "following_count", "profile_image", "profile_image_pdq"],
+    "posts": ["platform", "post_id", "account_id", "created_at", "kind", "text", "hashtags", "reply_to", "media"],
+    "edges": ["platform", "src", "dst", "kind", "created_at", "count"],
+    "recommendations": ["platform", "viewer_id", "surface", "item_id", "item_kind", "query", "rank", "shown_at"],
+}
+BAD_TIMES = ["2024-13-45T99:00:00Z", "yesterday", "31/02/2024 10:00", "2024-02-30T10:00:00Z", "not-a-date"]
+
+
+def rfc3339(ts: np.ndarray, rng: np.random.Generator, variety: float = 0.1) -> np.ndarray:
+    """Timestamps as RFC 3339 text; a share written with an offset or with fractions (both valid)."""
+    base = np.datetime_as_string(np.asarray(ts, dtype="datetime64[s]"), unit="s")
+    out = np.char.add(base.astype(str), "Z").astype(object)
+    r = rng.random(len(ts))
+    off = r < variety / 2
+    frac = (r >= variety / 2) & (r < variety)
+    out[off] = np.char.add(base[off].astype(str), "+00:00")
+    ms = rng.integers(0, 1000, size=int(frac.sum()))
+    out[frac] = [f"{b}.{m:03d}Z" for b, m in zip(base[frac], ms)]
+    return out
+
+
+def _corrupt_json(table: str, rec: dict, rng: np.random.Generator) -> tuple[str, str]:
+    line = json.dumps(rec, ensure_ascii=False)
+    options = ["truncated", "single_quotes", "trailing_comma", "not_object", "missing", "wrong_type", "bad_time"]
+    if table == "edges":
+        options.append("edge_kind")
+    if table == "recommendations":
+        options.append("surface")
+    c = options[int(rng.integers(len(options)))]
+    req = REQUIRED[table]
+    if c == "truncated":
+        return line[: max(2, len(line) // 2)], "bad json (truncated)"
+    if c == "single_quotes":
+        return line.replace('"', "'"), "bad json (single quotes)"
+    if c == "trailing_comma":
+        return line[:-1] + ",}", "bad json (trailing comma)"
+    if c == "not_object":
+        return [json.dumps(list(rec.values())[:3]), '"' + str(rec.get(req[-1])) + '"', "42", "null"][int(rng.integers(4))], "not an object"
+    if c == "missing":
+        f = req[int(rng.integers(len(req)))]
+        return json.dumps({k: v for k, v in rec.items() if k != f}, ensure_ascii=False), f"missing required field {f}"
+    if c == "wrong_type":
+        f = req[int(rng.integers(len(req)))]
+        bad = dict(rec)
+        bad[f] = [int(rng.integers(1, 10**6))] if rng.random() < 0.3 else int(rng.integers(1, 10**6))
+        return json.dumps(bad, ensure_ascii=False), f"wrong type for {f}"
+    if c == "edge_kind":
+        return json.dumps({**rec, "kind": ["poke", "block", "subscribe"][int(rng.integers(3))]}), "unknown edge kind"
+    if c == "surface":
+        return json.dumps({**rec, "surface": ["reels_tab", "for_you", "trending"][int(rng.integers(3))]}), "unknown surface"
+    return json.dumps({**rec, TIME_FIELD[table]: BAD_TIMES[int(rng.integers(len(BAD_TIMES)))]}, ensure_ascii=False), "bad timestamp"
+
+
+def _corrupt_csv(table: str, rec: dict, rng: np.random.Generator) -> tuple[dict, str]:
+    options = ["bad_time"] + (["edge_kind"] if table == "edges" else []) + (["surface"] if table == "recommendations" else [])
+    c = options[int(rng.integers(len(options)))]
+    if c == "edge_kind":
+        return {**rec, "kind": "poke"}, "unknown edge kind"
+    if c == "surface":
+        return {**rec, "surface": "reels_tab"}, "unknown surface"
+    return {**rec, TIME_FIELD[table]: BAD_TIMES[int(rng.integers(len(BAD_TIMES)))]}, "bad timestamp"
+
+
+def _csv_cell(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, (list, dict)):
+        return json.dumps(v, ensure_ascii=False)
+    return str(v)
+
+
+def write_table(folder: Path, table: str, records: Iterable[dict], n: int, fmt: str, n_broken: int,
+                rng: np.random.Generator) -> list[str]:
+    """Stream n records into one table file; returns the truth lines `file:line reason` of the
+    broken lines inserted (before randomly chosen records)."""
+    name = f"{table}.{fmt}"
+    path = folder / name
+    if fmt == "parquet":
+        rows = list(records)
+        cols = COLUMNS[table]
+        pq.write_table(pa.Table.from_pylist([{c: r.get(c) for c in cols} for r in rows]), path, compression="zstd")
+        return []
+    n_broken = min(n_broken, max(0, n // 20))
+    at = set(rng.choice(n, size=n_broken, replace=False).tolist()) if n_broken else set()
+    truth: list[str] = []
+    line = 0
+    if fmt == "csv":
+        cols = COLUMNS[table]
+        with open(path, "w", newline="", encoding="utf-8") as f:
+            # Texts hold no newlines, so one record is one physical line.
+            w = csv.writer(f, lineterminator="\n")
+            w.writerow(cols)
+            line = 1
+            for i, rec in enumerate(records):
+                if i in at:
+                    bad, reason = _corrupt_csv(table, rec, rng)
+                    w.writerow([_csv_cell(bad.get(c)) for c in cols])
+                    line += 1
+                    truth.append(f"{name}:{line} {reason}")
+                w.writerow([_csv_cell(rec.get(c)) for c in cols])
+                line += 1
+        return truth
+    raw = open(path, "wb")
+    out = gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=3, mtime=0) if fmt == "jsonl.gz" else raw
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    try:
+        chunk: list[str] = []
+        for i, rec in enumerate(records):
+            if i in at:
+                bad, reason = _corrupt_json(table, rec, rng)
+                chunk.append(bad)
+                line += 1
+                truth.append(f"{name}:{line} {reason}")
+            chunk.append(dumps(rec))
+            line += 1
+            if len(chunk) >= 20000:
+                out.write(("\n".join(chunk) + "\n").encode("utf-8"))
+                chunk = []
+        if chunk:
+            out.write(("\n".join(chunk) + "\n").encode("utf-8"))
+    finally:
+        if out is not raw:
+            out.close()
+        raw.close()
+    return truth
+
+
+def _json_fragment(name: str, col: pa.Array) -> pa.Array:
+    """`"name":value` per row (null where the value is null or empty, so the key is left out)."""
+    key = pa.scalar(f'"{name}":')
+    if pa.types.is_integer(col.type):
+        return pc.binary_join_element_wise(key, pc.cast(col, pa.string()), "")
+    if name != "query":  # ids, kinds, timestamps: nothing to escape
+        col = pc.if_else(pc.equal(col, ""), pa.scalar(None, pa.string()), col)
+        return pc.binary_join_element_wise(pa.scalar(f'"{name}":"'), col, pa.scalar('"'), "")
+    enc = pc.dictionary_encode(col)
+    # JSON-escape each distinct value once (ids, kinds and queries repeat a lot).
+    values = pa.array([json.dumps(v, ensure_ascii=False) if v else None for v in enc.dictionary.to_pylist()],
+                      pa.string())
+    return pc.binary_join_element_wise(key, pc.take(values, enc.indices), "")
+
+
+def _lines_buffer(lines: pa.Array) -> tuple[np.ndarray, memoryview]:
+    """Line start offsets and the bytes of all lines, each ending in a newline."""
+    arr = pc.cast(pc.binary_join_element_wise(lines, pa.scalar("\n"), ""), pa.large_string())
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset: arr.offset + len(arr) + 1]
+    return offsets, memoryview(arr.buffers()[2])
+
+
+BATCH_ROWS = 200_000  # rows rendered at a time: bounds memory on big worlds
+
+
+def write_columns(folder: Path, table: str, cols: dict[str, np.ndarray], fmt: str, n_broken: int,
+                  rng: np.random.Generator) -> list[str]:
+    """Like write_table, for big tables held as columns (edges, recommendations), rendered in Arrow
+    batch by batch. Empty strings and None are missing values: left out of JSON, empty in CSV."""
+    names = [c for c in COLUMNS[table] if c in cols]
+    name = f"{table}.{fmt}"
+    path = folder / name
+    n = len(cols[names[0]])
+
+    def batch(lo: int, hi: int) -> pa.Table:
+        arrays = {}
+        for c in names:
+            v = cols[c][lo:hi]
+            if np.asarray(v).dtype.kind in "iu":
+                arrays[c] = pa.array(np.asarray(v, dtype=np.int64))
+            else:
+                arrays[c] = pa.array([None if x == "" else x for x in v], pa.string())
+        return pa.table(arrays)
+
+    if fmt == "parquet":
+        with pq.ParquetWriter(path, batch(0, 0).schema, compression="zstd") as w:
+            for lo in range(0, n, BATCH_ROWS):
+                w.write_table(batch(lo, min(n, lo + BATCH_ROWS)))
+        return []
+    n_broken = min(n_broken, max(0, n // 20))
+    at = np.sort(rng.choice(n, size=n_broken, replace=False)) if n_broken else np.zeros(0, np.int64)
+    truth: list[str] = []
+
+    def rec(i: int) -> dict:
+        return {c: (int(cols[c][i]) if np.asarray(cols[c]).dtype.kind in "iu" else cols[c][i])
+                for c in names if cols[c][i] not in ("", None)}
+
+    raw = open(path, "wb")
+    out = gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=3, mtime=0) if fmt == "jsonl.gz" else raw
+    inserted = 0
+    try:
+        if n == 0 and fmt == "csv":
+            out.write((",".join(names) + "\n").encode("utf-8"))
+        for lo in range(0, n, BATCH_ROWS):
+            hi = min(n, lo + BATCH_ROWS)
+            tbl = batch(lo, hi)
+            if fmt == "csv":
+                buf = io.BytesIO()
+                pacsv.write_csv(tbl, buf, pacsv.WriteOptions(include_header=lo == 0))
+                data = buf.getvalue()
+                # No field holds a newline, so newlines end rows; skip the header line's start.
+                starts = np.concatenate([[0], np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10) + 1])
+                offsets = starts[1:] if lo == 0 else starts
+                first_line = lo + 2  # physical line of row `lo` before any insertion (header = 1)
+            else:
+                frags = [_json_fragment(c, tbl.column(c).combine_chunks()) for c in names]
+                body = pc.binary_join_element_wise(*frags, ",", null_handling="skip")
+                lines = pc.binary_join_element_wise(pa.scalar("{"), body, pa.scalar("}"), "")
+                offsets, data = _lines_buffer(lines)
+                first_line = lo + 1
+            prev = 0
+            for i in at[(at >= lo) & (at < hi)]:
+                cut = int(offsets[i - lo])
+                out.write(data[prev:cut])
+                if fmt == "csv":
+                    bad, reason = _corrupt_csv(table, rec(int(i)), rng)
+                    sio = io.StringIO()
+                    csv.writer(sio, lineterminator="\n").writerow([_csv_cell(bad.get(c)) for c in names])
+                    out.write(sio.getvalue().encode("utf-8"))
+                else:
+                    bad, reason = _corrupt_json(table, rec(int(i)), rng)
+                    out.write((bad + "\n").encode("utf-8"))
+                truth.append(f"{name}:{int(i) - lo + first_line + inserted} {reason}")
+                inserted += 1
+                prev = cut
+            out.write(data[prev:])
+    finally:
+        if out is not raw:
+            out.close()
+        raw.close()
+    return truth

@@ -1,0 +1,637 @@
+"""`generate_world`: a whole synthetic world (export, lexicon, hash bank, seeds) and its truth.
+
+Layout written under OUT_DIR:
+  export/    accounts, posts, edges, recommendations (mixed .jsonl/.jsonl.gz/.csv/.parquet), media/
+  lexicon.yaml, hashbank.csv, seeds.csv   the operator's inputs
+  truth/     truth_accounts.csv, truth_links.csv, truth_audit.json, truth_rejects.txt,
+             truth_terms.csv, truth_media.csv, truth_summary.json (sample-truth format)
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import resource
+import shutil
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from vigil.progress import task
+from vigil.synth import media as M
+from vigil.synth.activity import COMPANIES, EDGE_KINDS, JOBS, PostMaker, add_comments, follow_graph, interactions
+from vigil.synth.export import rfc3339, write_columns, write_table
+from vigil.synth.params import as_dict, draw_params
+from vigil.synth.population import (AVATAR_DEFAULT, AVATAR_NONE, AVATAR_OWN, AVATAR_STOCK, DAY, KINDS, K,
+                                    NETWORK_KINDS, Population, assign_avatars, assign_interests, build_population,
+                                    make_ids, make_names)
+from vigil.synth.recommend import recommend
+from vigil.synth.texts import BACKUP_PHRASES, PAYMENT_WORDS, SALE_PHRASES, TRADE_PHRASES, Texts, Vocab
+from vigil.synth.truth import audit_truth
+from vigil.synth.words import CODE_EMOJI, INTERESTS, pseudo_words
+
+TAG_SUFFIX_POOL = ["vip", "menu", "shop", "club", "list", "sale", "deals", "drop", "plug", "stash", "zone"]
+CONTACT_LEXICON = [("telegram", "telegram"), ("t-me", "t.me/"), ("tg", "tg:"), ("discord", "discord.gg/"),
+                   ("snap", "snap:"), ("kik", "kik:"), ("wickr", "wickr")]
+AGE_REGEXES = [r"(?i)\b1[0-7]\s*(?:y/?o|yo|yrs?|years?\s+old)\b", r"(?i)\bage\s*:?\s*1[0-7]\b"]
+
+
+@dataclass
+class World:
+    export_dir: Path
+    lexicon: Path
+    hashbank: Path
+    seeds: Path
+    truth_dir: Path
+    root: Path = Path(".")
+    params: dict = field(default_factory=dict)
+    summary: dict = field(default_factory=dict)
+
+
+def generate_world(out_dir: Path, accounts: int = 6000, seed: int = 7, images: bool = True, **params) -> World:
+    """Write a synthetic world and its truth into out_dir (replacing what a previous run left)."""
+    t0 = time.perf_counter()
+    timings: dict[str, float] = {}
+
+    peak_mb: dict[str, float] = {}
+
+    def lap(name: str) -> None:
+        timings[name] = round(time.perf_counter() - t0, 2)
+        peak_mb[name] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1)
+
+    out_dir = Path(out_dir)
+    export, truth_dir = out_dir / "export", out_dir / "truth"
+    for d in (export, truth_dir):
+        if d.exists():
+            shutil.rmtree(d)
+        d.mkdir(parents=True)
+    rng = np.random.default_rng(seed)
+    p = draw_params(rng, {"images": images, **params})
+    if accounts < 200:
+        raise ValueError(f"accounts={accounts}: a world needs at least 200 accounts on its main platform")
+
+    with task("generate world", total=8) as bar:
+        # --- vocabulary and population -------------------------------------------------
+        names = list(INTERESTS)
+        interests = [names[i] for i in np.sort(rng.choice(len(names), size=int(rng.integers(8, len(names) + 1)), replace=False))]
+        words = pseudo_words(rng, p.n_code_words + p.n_emergent + 2)
+        code_words, emergent, fandoms = words[: p.n_code_words], words[p.n_code_words: p.n_code_words + p.n_emergent], words[-2:]
+        emoji = rng.choice(CODE_EMOJI, size=6, replace=False)
+        vocab = Vocab(code_words=code_words, emergent=emergent,
+                      tag_suffixes=[str(rng.choice(TAG_SUFFIX_POOL)) for _ in code_words],
+                      code_emoji=[emoji[0] + emoji[1], emoji[2] + emoji[3], emoji[4] + emoji[5]],
+                      fandoms=fandoms,
+                      sale_known=sorted(rng.choice(SALE_PHRASES, size=int(rng.integers(5, 10)), replace=False).tolist()),
+                      payment_known=sorted(rng.choice(PAYMENT_WORDS, size=int(rng.integers(4, 7)), replace=False).tolist()))
+        pop = build_population(rng, p, accounts, interests)
+        assign_interests(pop, interests)
+        make_ids(rng, pop)
+        assign_avatars(rng, pop, p)
+        make_names(rng, pop)
+        ring_words = _ring_words(rng, pop.n_rings, vocab)
+        texts = Texts(rng, vocab, p, interests)
+        by_person = _accounts_by_person(pop)
+        buyer_link = _bios(rng, pop, texts, ring_words, by_person)
+        lap("population")
+        bar.advance()
+
+        # --- hash bank, graph, posts, interactions ----------------------------------------
+        n_known = max(20, int((pop.kind == K["seller"]).sum()) * 2)
+        known_pdq = M.random_hex(rng, n_known, 32)
+        known_md5 = M.random_hex(rng, max(10, n_known // 4), 16)
+        fsrc, fdst, ft = follow_graph(rng, pop, p)
+        lap("graph")
+        bar.advance()
+        maker = PostMaker(rng, pop, p, texts, ring_words, known_pdq, known_md5)
+        posts = maker.make()
+        add_comments(rng, pop, p, posts, texts, ring_words, fsrc, fdst)
+        edges = interactions(rng, pop, p, posts, fsrc, fdst, ft)
+        lap("posts")
+        bar.advance()
+        surfaces = ("suggested_accounts", "explore", "search", "hashtag") + (("feed",) if rng.random() < 0.7 else ())
+        recs = recommend(rng, pop, p, posts, fsrc, fdst, surfaces)
+        lap("recommendations")
+        bar.advance()
+        pics = _profile_pictures(rng, pop, p, export, by_person, buyer_link)
+        lap("images")
+        bar.advance()
+
+        # --- write ------------------------------------------------------------------------
+        formats = {"accounts": str(rng.choice(["jsonl", "csv", "jsonl.gz", "jsonl"])),
+                   "posts": str(rng.choice(["jsonl.gz", "jsonl", "csv"])),
+                   "edges": str(rng.choice(["jsonl.gz", "csv", "jsonl", "parquet"], p=[0.4, 0.3, 0.15, 0.15])),
+                   "recommendations": str(rng.choice(["csv", "jsonl", "jsonl.gz", "parquet"], p=[0.4, 0.25, 0.2, 0.15]))}
+        text_tables = [t for t, f in formats.items() if f != "parquet"]
+        share = rng.dirichlet(np.ones(len(text_tables)))
+        broken = {t: int(round(p.broken_lines * s)) for t, s in zip(text_tables, share)}
+        reject_lines: list[str] = []
+        post_ids = _post_ids(rng, pop, posts)
+        fol_deg = np.bincount(fdst, minlength=pop.n), np.bincount(fsrc, minlength=pop.n)
+        reject_lines += write_table(export, "accounts", _account_records(rng, pop, pics, fol_deg), pop.n,
+                                    formats["accounts"], broken.get("accounts", 0), rng)
+        reject_lines += write_table(export, "posts", _post_records(rng, pop, posts, post_ids), len(posts),
+                                    formats["posts"], broken.get("posts", 0), rng)
+        lap("write_accounts_posts")
+        bar.advance()
+        e_cols, n_external = _edge_columns(rng, pop, edges)
+        reject_lines += write_columns(export, "edges", e_cols, formats["edges"], broken.get("edges", 0), rng)
+        r_cols = _rec_columns(rng, pop, recs, post_ids)
+        reject_lines += write_columns(export, "recommendations", r_cols, formats["recommendations"],
+                                      broken.get("recommendations", 0), rng)
+        lap("write_edges_recs")
+        bar.advance()
+
+        # --- operator inputs and truth ------------------------------------------------------
+        lexicon_path = out_dir / "lexicon.yaml"
+        _write_lexicon(lexicon_path, vocab)
+        hashbank_path = out_dir / "hashbank.csv"
+        _write_bank(rng, hashbank_path, known_pdq, known_md5, p)
+        seeds_path = out_dir / "seeds.csv"
+        seeds = _choose_seeds(rng, pop)
+        seeds_path.write_text("".join(f"{pop.platforms[pop.plat[i]].name},{pop.ids[i]}\n" for i in seeds), encoding="utf-8")
+        _write_truth(truth_dir, pop, pics, by_person, seeds, posts, post_ids, maker.truth_media, fsrc, fdst,
+                     recs, reject_lines, vocab, ring_words)
+        lap("total")
+        summary = _summary(seed, p, pop, posts, edges, recs, formats, reject_lines, timings, n_external, vocab)
+        summary["peak_rss_mb"] = peak_mb
+        (truth_dir / "truth_summary.json").write_text(json.dumps(summary, indent=1, ensure_ascii=False), encoding="utf-8")
+        bar.advance()
+    return World(export_dir=export, lexicon=lexicon_path, hashbank=hashbank_path, seeds=seeds_path,
+                 truth_dir=truth_dir, root=out_dir, params=as_dict(p), summary=summary)
+
+
+# --- vocabulary -------------------------------------------------------------------------------
+
+
+def _ring_words(rng, n_rings: int, vocab: Vocab) -> list[list[str]]:
+    """Each ring has its own slang: a few of the code words, sometimes a word the lexicon lacks."""
+    out = []
+    for r in range(n_rings):
+        if vocab.emergent and rng.random() < 0.2:
+            # A ring that moved to a new word: mostly slang the lexicon does not know yet.
+            w = [vocab.emergent[r % len(vocab.emergent)]] * 3 + [str(rng.choice(vocab.code_words))]
+            out.append(w)
+            continue
+        k = int(rng.integers(2, min(4, len(vocab.code_words)) + 1))
+        w = list(rng.choice(vocab.code_words, size=k, replace=False))
+        if vocab.emergent and (rng.random() < 0.5 or r < len(vocab.emergent)):
+            w.append(vocab.emergent[r % len(vocab.emergent)])
+        out.append(w)
+    return out
+
+
+def _accounts_by_person(pop: Population) -> dict[int, list[int]]:
+    o = np.argsort(pop.person, kind="stable")
+    ps = pop.person[o]
+    cut = np.flatnonzero(np.diff(ps)) + 1
+    out = {}
+    for grp in np.split(o, cut):
+        if len(grp) > 1:
+            out[int(pop.person[grp[0]])] = sorted(int(x) for x in grp)
+    return out
+
+
+def _bios(rng, pop: Population, texts: Texts, ring_words, by_person) -> dict[int, bool]:
+    """Bios and bio links; returns, per buyer with a real-name identity, whether its bio links to it."""
+    bios, links = [""] * pop.n, [[] for _ in range(pop.n)]
+    buyer_link: dict[int, bool] = {}
+    for i in range(pop.n):
+        kind = KINDS[pop.kind[i]]
+        plat = pop.platforms[pop.plat[i]]
+        h = pop.handles[i]
+        words = ring_words[pop.ring[i]] if pop.ring[i] >= 0 else texts.v.code_words
+        others = [j for j in by_person.get(int(pop.person[i]), []) if j != i and pop.plat[j] != pop.plat[i]]
+        if plat.role == "pro":
+            bios[i] = f"{JOBS[int(rng.integers(len(JOBS)))]} at {COMPANIES[int(rng.integers(len(COMPANIES)))]}"
+            continue
+        if kind == "seller":
+            other = others[0] if others else None
+            bios[i] = texts.seller_bio(words, h, pop.handles[other] if other is not None else None,
+                                       pop.platforms[pop.plat[other]].name if other is not None else None,
+                                       bool(pop.minor_claim[i]), bool(pop.quiet_bio[i]))
+            if rng.random() < 0.35:
+                links[i].append(f"https://t.me/{h.replace('.', '_')[:15]}")
+            if other is not None and rng.random() < 0.4:
+                links[i].append(pop.platforms[pop.plat[other]].profile_url(pop.handles[other]))
+        elif kind == "backup_seller":
+            bios[i] = texts.backup_bio(words, h, bool(pop.minor_claim[i]))
+        elif kind == "facilitator":
+            bios[i] = texts.facilitator_bio(words)
+        elif kind == "adult_creator":
+            bios[i] = texts.adult_creator_bio(h)
+            if rng.random() < 0.5:
+                links[i].append(f"https://fansite.example/{h}")
+        elif kind in ("advocate", "journalist"):
+            bios[i] = texts.advocate_bio(kind == "journalist")
+            if rng.random() < 0.5:
+                links[i].append(f"https://{'newsdesk' if kind == 'journalist' else 'safety-notes'}.example/{h}")
+        elif kind in ("teen", "teen_trader"):
+            bios[i] = texts.teen_bio(pop.interest[i], kind == "teen_trader")
+        elif kind == "art_seller":
+            bios[i] = texts.art_seller_bio(h)
+            if rng.random() < 0.4:
+                links[i].append(f"https://shop.example/{h}")
+        elif kind == "benign_promo":
+            bios[i] = texts.promo_bio()
+        else:
+            bios[i] = texts.benign_bio(pop.interest[i])
+        pro_twin = [j for j in others if pop.platforms[pop.plat[j]].role == "pro"]
+        if kind == "buyer" and pro_twin:
+            buyer_link[i] = bool(rng.random() < 0.55)
+            if buyer_link[i]:
+                links[i].append(pop.platforms[pop.plat[pro_twin[0]]].profile_url(pop.handles[pro_twin[0]]))
+        elif kind == "benign" and others and rng.random() < 0.25:
+            links[i].append(pop.platforms[pop.plat[others[0]]].profile_url(pop.handles[others[0]]))
+    pop.bios, pop.links = bios, links
+    return buyer_link
+
+
+# --- profile pictures -----------------------------------------------------------------------
+
+
+@dataclass
+class Pictures:
+    path: list[str | None]
+    pdq: list[str | None]  # known for accounts given by hash and for accounts of multi-account people
+    relation: dict[int, str]  # account -> copy | mirror | different (relative to the person's first picture)
+    default_pdq: str = ""
+
+
+def _profile_pictures(rng, pop: Population, p, export: Path, by_person, buyer_link) -> Pictures:
+    images = p.images
+    paths: list[str | None] = [None] * pop.n
+    pdqs: list[str | None] = [None] * pop.n
+    relation: dict[int, str] = {}
+    media_dir = export / "media"
+    default_img = M.draw_default_avatar()
+    default_pdq = M.pdq_of(M.recompress(default_img, 90))[0]
+    stock_img = M.draw_abstract(np.random.default_rng(int(rng.integers(1 << 31))))
+    stock_pdq = M.pdq_of(M.recompress(stock_img, 90))[0]
+    mode = [pl.image_mode for pl in pop.platforms]
+    as_file = np.array([images and (mode[pl] == "file" or (mode[pl] == "mixed" and r < 0.5))
+                        for pl, r in zip(pop.plat, rng.random(pop.n))])
+    if images:
+        media_dir.mkdir(parents=True, exist_ok=True)
+        for pl in pop.platforms:
+            (media_dir / pl.name).mkdir(exist_ok=True)
+        default_img.save(media_dir / "default_avatar.png")
+
+    def rel_path(i: int) -> str:
+        return f"media/{pop.platforms[pop.plat[i]].name}/{pop.ids[i]}.jpg"
+
+    def save(i: int, img) -> str:
+        path = rel_path(i)
+        img.convert("RGB").save(export / path, "JPEG", quality=int(rng.integers(60, 92)))
+        return path
+
+    def file_pdq(path: str) -> str:
+        from PIL import Image
+        with Image.open(export / path) as im:
+            return M.pdq_of(im)[0]
+
+    multi = {i for accs in by_person.values() for i in accs}
+    first_of_person: dict[int, int] = {}
+    base_img: dict[int, object] = {}
+    base_pdq: dict[int, str] = {}
+    todo = [i for i in range(pop.n) if pop.avatar[i] == AVATAR_OWN]
+    with task("profile pictures", total=len(todo)) as bar:
+        for i in range(pop.n):
+            av = pop.avatar[i]
+            if av == AVATAR_NONE:
+                continue
+            if av == AVATAR_DEFAULT:
+                if as_file[i]:
+                    paths[i] = "media/default_avatar.png"
+                pdqs[i] = default_pdq
+                continue
+            if av == AVATAR_STOCK:
+                if as_file[i]:
+                    paths[i] = save(i, M.copy_of(stock_img, rng, False))
+                    pdqs[i] = file_pdq(paths[i])
+                else:
+                    pdqs[i] = M.flip_bits(stock_pdq, int(rng.integers(0, 12)), rng)
+                continue
+            bar.advance()
+            person = int(pop.person[i])
+            if i not in multi:
+                if as_file[i]:
+                    paths[i] = save(i, M.draw_abstract(rng, 128))
+                else:
+                    pdqs[i] = M.random_hex(rng, 1, 32)[0]
+                continue
+            if person not in first_of_person:
+                first_of_person[person] = i
+                if images:
+                    base_img[person] = M.draw_abstract(rng, 192)
+                    if as_file[i]:
+                        paths[i] = save(i, base_img[person])
+                        pdqs[i] = file_pdq(paths[i])
+                    else:
+                        pdqs[i] = M.pdq_of(M.recompress(base_img[person], 85))[0]
+                else:
+                    pdqs[i] = M.random_hex(rng, 1, 32)[0]
+                base_pdq[person] = pdqs[i]
+                continue
+            # A later account of the same person: a copy, a mirrored copy, or another picture.
+            want_copy, mirror, gentle = 0.7, 0.1, False
+            if pop.kind[i] == K["buyer_identity"]:
+                linked = any(buyer_link.get(j, False) for j in by_person[person])
+                want_copy, mirror, gentle = (0.5, 0.1, False) if linked else (1.0, 0.0, True)
+            r = rng.random()
+            rel = "different" if r >= want_copy else ("mirror" if rng.random() < mirror else "copy")
+            relation[i] = rel
+            if images:
+                img = (M.draw_abstract(rng, 192) if rel == "different"
+                       else M.copy_of(base_img[person], rng, rel == "mirror", gentle))
+                if as_file[i]:
+                    paths[i] = save(i, img)
+                    pdqs[i] = file_pdq(paths[i])
+                else:
+                    pdqs[i] = M.pdq_of(img)[0]
+            else:
+                if rel == "copy":
+                    k = int(np.clip(rng.gamma(4.0, 7.0), 2, 80)) if not gentle else int(rng.integers(4, 24))
+                    pdqs[i] = M.flip_bits(base_pdq[person], k, rng)
+                else:
+                    pdqs[i] = M.random_hex(rng, 1, 32)[0]
+    return Pictures(paths, pdqs, relation, default_pdq)
+
+
+# --- records ----------------------------------------------------------------------------------
+
+
+def _post_ids(rng, pop: Population, posts) -> list[str]:
+    created = np.asarray(posts.created, dtype=np.int64)
+    plat = pop.plat[np.asarray(posts.author, dtype=np.int64)]
+    ids = [""] * len(created)
+    for pi, pl in enumerate(pop.platforms):
+        idx = np.flatnonzero(plat == pi)
+        idx = idx[np.argsort(created[idx], kind="stable")]
+        base = int(rng.integers(10**11, 9 * 10**11))
+        steps = np.cumsum(rng.integers(1, 40, size=len(idx)))
+        prefix = {"main": "", "micro": "", "pro": "activity-"}[pl.role]
+        for j, s in zip(idx, steps):
+            ids[j] = f"{prefix}{base + int(s)}"
+    return ids
+
+
+def _account_records(rng, pop: Population, pics: Pictures, degs) -> Iterator[dict]:
+    indeg, outdeg = degs
+    created = rfc3339(pop.created, rng)
+    order = rng.permutation(pop.n)
+    order = order[np.argsort(pop.plat[order], kind="stable")]
+    extra_lang = rng.random(pop.n) < 0.3
+    noise = rng.poisson(3, size=pop.n)
+    langs = ["en", "es", "pt", "fr", "de", "tr", "ja", "id"]
+    lang = rng.integers(0, len(langs), size=pop.n)
+    for i in order:
+        r = {"platform": pop.platforms[pop.plat[i]].name, "account_id": pop.ids[i], "handle": pop.handles[i],
+             "display_name": pop.display[i], "bio": pop.bios[i], "created_at": created[i],
+             "followers_count": int(indeg[i] + noise[i]), "following_count": int(outdeg[i])}
+        if pop.links[i]:
+            r["links"] = pop.links[i]
+        if pics.path[i]:
+            r["profile_image"] = pics.path[i]
+        elif pics.pdq[i]:
+            r["profile_image_pdq"] = pics.pdq[i]
+        if extra_lang[i]:
+            r["lang"] = langs[lang[i]]
+        yield r
+
+
+def _post_records(rng, pop: Population, posts, post_ids: list[str]) -> Iterator[dict]:
+    created = rfc3339(np.asarray(posts.created, dtype=np.int64), rng)
+    order = np.argsort(np.asarray(posts.created), kind="stable")
+    client = rng.random(len(order)) < 0.05
+    for j in order:
+        a = posts.author[j]
+        r = {"platform": pop.platforms[pop.plat[a]].name, "post_id": post_ids[j], "account_id": pop.ids[a],
+             "created_at": created[j], "kind": posts.kind[j], "text": posts.text[j]}
+        if posts.tags[j]:
+            r["hashtags"] = posts.tags[j]
+        if posts.reply_to[j] >= 0:
+            r["reply_to"] = post_ids[posts.reply_to[j]]
+        if posts.media[j]:
+            r["media"] = posts.media[j]
+        if client[j]:
+            r["client"] = "web"
+        yield r
+
+
+def _edge_columns(rng, pop: Population, edges) -> tuple[dict[str, list], int]:
+    src, dst, kind, t, count = edges.arrays()
+    kind = np.asarray(EDGE_KINDS, dtype=object)[kind]
+    # An export is a slice of a platform: a few follows point at accounts outside it.
+    fol = np.flatnonzero(kind == "follow")
+    n_ext = int(len(fol) * 0.005)
+    ext_src = rng.choice(fol, size=n_ext) if n_ext else np.zeros(0, np.int64)
+    order = rng.permutation(len(src))
+    ids = np.asarray(pop.ids, dtype=object)
+    plat_names = np.asarray([pl.name for pl in pop.platforms], dtype=object)
+    times = rfc3339(t, rng, variety=0.05)
+    ext_dst = np.asarray([f"x{int(x)}" for x in rng.integers(10**9, 10**10, size=n_ext)], dtype=object)
+    cols = {"platform": np.concatenate([plat_names[pop.plat[src[order]]], plat_names[pop.plat[src[ext_src]]]]),
+            "src": np.concatenate([ids[src[order]], ids[src[ext_src]]]),
+            "dst": np.concatenate([ids[dst[order]], ext_dst]),
+            "kind": np.concatenate([kind[order], np.full(n_ext, "follow", dtype=object)]),
+            "created_at": np.concatenate([times[order], times[ext_src]]),
+            "count": np.concatenate([count[order], np.ones(n_ext, dtype=np.int64)])}
+    return cols, n_ext
+
+
+def _rec_columns(rng, pop: Population, recs, post_ids: list[str]) -> dict[str, list]:
+    ids = np.asarray(pop.ids, dtype=object)
+    pids = np.asarray(post_ids, dtype=object)
+    plat_names = np.asarray([pl.name for pl in pop.platforms], dtype=object)
+    is_post = recs.item_kind == "post"
+    item = np.empty(len(recs.item), dtype=object)
+    item[is_post] = pids[recs.item[is_post]]
+    item[~is_post] = ids[recs.item[~is_post]]
+    o = np.lexsort((recs.rank, recs.surface.astype(str), recs.viewer))
+    times = rfc3339(recs.shown_at, rng, variety=0.05)
+    item_kind = recs.item_kind.copy()
+    if rng.random() < 0.5:  # some exports leave out the default item_kind ("account")
+        item_kind[item_kind == "account"] = ""
+    return {"platform": plat_names[pop.plat[recs.viewer[o]]], "viewer_id": ids[recs.viewer[o]],
+            "surface": recs.surface[o], "item_id": item[o], "item_kind": item_kind[o],
+            "query": recs.query[o], "rank": recs.rank[o].astype(np.int64), "shown_at": times[o]}
+
+
+# --- operator inputs --------------------------------------------------------------------------
+
+
+def _write_lexicon(path: Path, v: Vocab) -> None:
+    sig = []
+    for w in v.code_words:
+        sig.append({"id": f"explicit-{w}", "category": "explicit", "kind": "term", "value": w, "weight": 1.0})
+    for w, s in zip(v.code_words, v.tag_suffixes):
+        sig.append({"id": f"explicit-tag-{w}", "category": "explicit", "kind": "hashtag", "value": w, "weight": 1.0})
+        sig.append({"id": f"explicit-tag-{w}{s}", "category": "explicit", "kind": "hashtag", "value": w + s, "weight": 1.0})
+    for j, e in enumerate(v.code_emoji):
+        sig.append({"id": f"explicit-emoji-{j + 1}", "category": "explicit", "kind": "emoji", "value": e, "weight": 0.8})
+    for j, rx in enumerate(AGE_REGEXES):
+        sig.append({"id": f"age-under18-{j + 1}", "category": "age", "kind": "regex", "value": rx, "weight": 0.8})
+    for s in v.sale_known:
+        sig.append({"id": "sale-" + s.replace(" ", "-"), "category": "sale", "kind": "term", "value": s, "weight": 0.6})
+    for name, value in CONTACT_LEXICON:
+        sig.append({"id": f"contact-{name}", "category": "contact", "kind": "term", "value": value, "weight": 0.4})
+    for s in v.payment_known:
+        sig.append({"id": "payment-" + s.replace(" ", "-"), "category": "payment", "kind": "term", "value": s, "weight": 0.4})
+    sig.append({"id": "payment-cashtag", "category": "payment", "kind": "regex",
+                "value": r"(?i)(?<![\w$])\$[a-z][a-z0-9_]{2,15}\b", "weight": 0.3})
+    for s in TRADE_PHRASES:
+        sig.append({"id": "trade-" + s.replace(" ", "-"), "category": "trade", "kind": "term", "value": s, "weight": 0.3})
+    for s in BACKUP_PHRASES[:3]:
+        sig.append({"id": "other-" + s.replace(" ", "-"), "category": "other", "kind": "term", "value": s, "weight": 0.5})
+    header = "# Operator lexicon of a SYNTHETIC world made by vigil's generator: the explicit terms are invented.\n"
+    path.write_text(header + yaml.safe_dump({"version": 1, "signals": sig}, allow_unicode=True, sort_keys=False),
+                    encoding="utf-8")
+
+
+def _write_bank(rng, path: Path, known_pdq, known_md5, p) -> None:
+    banks = [f"synthbank-{c}" for c in "abc"]
+    rows = [("pdq", h, banks[int(rng.integers(2))], f"cat-{'ab'[int(rng.integers(2))]}") for h in known_pdq]
+    rows += [("pdq", h, banks[2], "decoy") for h in M.random_hex(rng, p.bank_random, 32)]
+    rows += [("md5", h, banks[int(rng.integers(2))], "cat-a") for h in known_md5]
+    rows += [("md5", h, banks[2], "decoy") for h in M.random_hex(rng, p.bank_md5, 16)]
+    order = rng.permutation(len(rows))
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["signal_type", "signal", "bank", "category"])
+        for i in order:
+            w.writerow(rows[i])
+
+
+def _choose_seeds(rng, pop: Population) -> list[int]:
+    main_sellers = np.flatnonzero((pop.kind == K["seller"]) & (pop.plat == 0))
+    k = min(len(main_sellers), int(rng.integers(1, 4)))
+    seeds = list(rng.choice(main_sellers, size=k, replace=False))
+    if rng.random() < 0.3:
+        fac = np.flatnonzero(pop.kind == K["facilitator"])
+        if len(fac):
+            seeds.append(rng.choice(fac))
+    return sorted(int(s) for s in seeds)
+
+
+# --- truth ------------------------------------------------------------------------------------
+
+
+def truth_kind(pop: Population, i: int) -> str:
+    kind = KINDS[pop.kind[i]]
+    if kind == "professional":
+        kind = "benign"
+    if kind == "benign" and pop.avatar[i] == AVATAR_DEFAULT:
+        return "default_avatar"
+    if kind == "benign" and pop.avatar[i] == AVATAR_STOCK:
+        return "stock_avatar"
+    return kind
+
+
+def _write_truth(truth_dir: Path, pop: Population, pics: Pictures, by_person, seeds, posts, post_ids,
+                 truth_media, fsrc, fdst, recs, reject_lines, vocab: Vocab, ring_words) -> None:
+    names = [pl.name for pl in pop.platforms]
+    seed_set = set(seeds)
+    with open(truth_dir / "truth_accounts.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["platform", "account_id", "role", "kind", "network", "seed"])
+        for i in range(pop.n):
+            kind = KINDS[pop.kind[i]]
+            w.writerow([names[pop.plat[i]], pop.ids[i], pop.role(i), truth_kind(pop, i),
+                        f"ring{pop.ring[i]}" if kind in NETWORK_KINDS else "", int(i in seed_set)])
+    with open(truth_dir / "truth_links.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["platform_a", "account_a", "platform_b", "account_b", "kind", "image", "pdq_distance"])
+        for accs in by_person.values():
+            for x in range(len(accs)):
+                for y in range(x + 1, len(accs)):
+                    a, b = accs[x], accs[y]
+                    same = pop.plat[a] == pop.plat[b]
+                    roles = [pop.role(a), pop.role(b)]
+                    kind = "backup" if same else next((r for r in roles if r != "none"), "benign")
+                    image, dist = _image_relation(pop, pics, a, b)
+                    w.writerow([names[pop.plat[a]], pop.ids[a], names[pop.plat[b]], pop.ids[b], kind, image, dist])
+    # Audit truth, from the same arrays the export was written from.
+    accounts = {nm: [pop.ids[i] for i in pop.on(pi)] for pi, nm in enumerate(names)}
+    flagged = {nm: {pop.ids[i] for i in pop.on(pi) if pop.role(i) == "seller"} for pi, nm in enumerate(names)}
+    ids = np.asarray(pop.ids, dtype=object)
+    follows = {nm: (ids[fsrc[pop.plat[fsrc] == pi]], ids[fdst[pop.plat[fsrc] == pi]]) for pi, nm in enumerate(names)}
+    author = np.asarray(posts.author, dtype=np.int64)
+    post_author = {nm: {} for nm in names}
+    for j, a in enumerate(author):
+        post_author[names[pop.plat[a]]][post_ids[j]] = pop.ids[a]
+    pids = np.asarray(post_ids, dtype=object)
+    rec_cols = {}
+    for pi, nm in enumerate(names):
+        m = pop.plat[recs.viewer] == pi
+        is_post = recs.item_kind[m] == "post"
+        item = np.where(is_post, pids[np.where(is_post, recs.item[m], 0)], ids[np.where(is_post, 0, recs.item[m])])
+        rec_cols[nm] = {"viewer": ids[recs.viewer[m]], "surface": recs.surface[m], "item": item,
+                        "item_kind": recs.item_kind[m], "query": recs.query[m]}
+    audit = audit_truth(accounts, flagged, follows, post_author, rec_cols)
+    (truth_dir / "truth_audit.json").write_text(json.dumps(audit, indent=1, ensure_ascii=False), encoding="utf-8")
+    per_file: dict[str, int] = defaultdict(int)
+    for ln in reject_lines:
+        per_file[ln.split(":", 1)[0]] += 1
+    (truth_dir / "truth_rejects.txt").write_text(
+        "\n".join([str(len(reject_lines))] + [f"{k} {v}" for k, v in per_file.items()] + reject_lines) + "\n", encoding="utf-8")
+    # Emergent terms: code words the lexicon lacks, and misspellings, that sellers used repeatedly.
+    net_text = [posts.text[j] for j in range(len(posts)) if KINDS[pop.kind[posts.author[j]]] in NETWORK_KINDS]
+    net_text += [pop.bios[i] for i in range(pop.n) if KINDS[pop.kind[i]] in NETWORK_KINDS]
+    blob = "\n".join(net_text).lower()
+    with open(truth_dir / "truth_terms.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["term", "type", "base"])
+        for t in vocab.emergent:
+            if blob.count(t) >= 3:
+                w.writerow([t, "new", ""])
+        for t, base in sorted(vocab.misspellings.items()):
+            if len(t) >= 4 and blob.count(t.lower()) >= 3 and t not in vocab.code_words:
+                w.writerow([t, "misspelling", base])
+    with open(truth_dir / "truth_media.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["platform", "post_id", "media_id", "media_pdq", "bank_pdq", "distance", "signal_type"])
+        for post, mid, pdq, bank, dist in truth_media:
+            a = posts.author[post]
+            w.writerow([names[pop.plat[a]], post_ids[post], mid, pdq, bank, dist, "pdq" if pdq else "md5"])
+
+
+def _image_relation(pop: Population, pics: Pictures, a: int, b: int) -> tuple[str, str]:
+    av = {int(pop.avatar[a]), int(pop.avatar[b])}
+    if AVATAR_NONE in av:
+        return "none", ""
+    if av == {AVATAR_DEFAULT}:
+        return "default", ""
+    if AVATAR_STOCK in av or AVATAR_DEFAULT in av:
+        return "different", ""
+    rel = {pics.relation.get(a, "copy"), pics.relation.get(b, "copy")}
+    image = "different" if "different" in rel else ("mirror" if "mirror" in rel else "copy")
+    dist = str(M.hamming(pics.pdq[a], pics.pdq[b])) if pics.pdq[a] and pics.pdq[b] and image != "different" else ""
+    return image, dist
+
+
+def _summary(seed, p, pop: Population, posts, edges, recs, formats, reject_lines, timings, n_external, vocab) -> dict:
+    counts: dict[str, dict[str, int]] = {}
+    for pi, pl in enumerate(pop.platforms):
+        kinds = defaultdict(int)
+        for i in pop.on(pi):
+            kinds[truth_kind(pop, i)] += 1
+        counts[pl.name] = dict(sorted(kinds.items()))
+    _, _, codes, _, _ = edges.arrays()
+    ekind = np.asarray(EDGE_KINDS, dtype=object)[codes]
+    return {
+        "generator": "vigil.synth", "seed": seed, "params": as_dict(p),
+        "platforms": [{"name": pl.name, "role": pl.role, "id_style": pl.id_style, "image_mode": pl.image_mode}
+                      for pl in pop.platforms],
+        "n_rings": pop.n_rings, "formats": formats, "counts": counts,
+        "rows": {"accounts": pop.n, "posts": len(posts), "edges": int(len(ekind)) + n_external,
+                 "edges_by_kind": {k: int((ekind == k).sum()) for k in np.unique(ekind)},
+                 "recommendations": int(len(recs.viewer))},
+        "rejects": len(reject_lines), "emergent": vocab.emergent,
+        "misspellings": dict(sorted(vocab.misspellings.items())[:50]),
+        "timings_s": timings,
+    }
