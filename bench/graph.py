@@ -129,9 +129,22 @@ def generate(out: Path, accounts: int, edges: int, seed: int = 1) -> Path:
     posts = posts.append_column("created_at", pa.array(np.full(posts.num_rows, t_end - np.timedelta64(3, "D"))
                                                         .astype("datetime64[us]"), schemas.TS))
     ws.write("posts", posts)
-    ws.write("signal_hits", pa.Table.from_pylist(hit_rows, schema=schemas.SIGNAL_HITS))
+    hits = [pa.Table.from_pylist(hit_rows, schema=schemas.SIGNAL_HITS)]
 
     def sig(codes, **kw):
+        """account_signals rows, and the profile hits behind them (signals writes both)."""
+        for cat in ("explicit", "age_minor", "age_adult", "sale", "contact", "payment"):
+            if kw.get(cat):
+                k = len(codes)
+                hits.append(pa.table({
+                    "platform": pa.array(["photogram"] * k), "account_id": ids.take(pa.array(codes)),
+                    "post_id": pa.nulls(k, pa.string()), "field": pa.array(["bio"] * k),
+                    "signal_id": pa.array([f"builtin:{cat}"] * k),
+                    "category": pa.array(["age" if cat.startswith("age") else cat] * k),
+                    "weight": pa.array(np.ones(k)), "context": pa.array(["adult" if cat == "age_adult" else "use"] * k),
+                    "start": pa.array(np.zeros(k, np.int32)), "end": pa.array(np.ones(k, np.int32)),
+                    "matched": pa.array([cat] * k), "obfuscated": pa.array(np.zeros(k, bool)),
+                }, schema=schemas.SIGNAL_HITS))
         k = len(codes)
         cols = {"platform": pa.array(["photogram"] * k), "account_id": ids.take(pa.array(codes))}
         for c in ("explicit", "age_minor", "age_adult", "sale", "contact", "payment", "trade", "request",
@@ -146,6 +159,7 @@ def generate(out: Path, accounts: int, edges: int, seed: int = 1) -> Path:
         sig(teens, age_minor=1, n_hit_posts=0, n_posts=1, evidence="14yo"),
         sig(adults, age_adult=1, sale=1, payment=1, n_hit_posts=1, n_posts=1, evidence="18+, menu"),
     ]))
+    ws.write("signal_hits", pa.concat_tables(hits))
     ws.write("seeds", pa.table({"platform": ["photogram"], "account_id": [ids[int(sellers[0])].as_py()]}))
     (out / "DONE").write_text(json.dumps({"accounts": n, "edges": int(len(src))}))
     return ws_dir
@@ -220,9 +234,21 @@ def run_networkx(ws_dir: str) -> dict:
             "edges": e.num_rows, "communities": len(comms)}
 
 
+def _peak_rss_mb() -> float:
+    """This process's own high-water RSS (VmHWM: unlike ru_maxrss it does not carry the parent's
+    peak over fork and exec)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
 def _child(kind: str, ws_dir: str) -> None:
     out = (run_vigil if kind == "vigil" else run_networkx)(ws_dir)
-    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    out["peak_rss_mb"] = _peak_rss_mb()
     print(json.dumps(out))
 
 

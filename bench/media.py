@@ -13,25 +13,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
-from pathlib import Path
 
-# Run as a script, Python puts bench/ first on sys.path, where bench/queue.py would shadow the
-# standard library's `queue`; the repository root goes there instead.
-if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
-    sys.path[0] = str(Path(__file__).resolve().parent.parent)
-else:
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import faiss
+import numpy as np
 
-import faiss  # noqa: E402
-import numpy as np  # noqa: E402
-
-from vigil.media import mih  # noqa: E402
-from vigil.media.hashing import hash_file  # noqa: E402
-from vigil.media.mih import PdqIndex, hamming_numpy  # noqa: E402
-from vigil.media.stage import hash_files  # noqa: E402
-from vigil.paths import shared_dir  # noqa: E402
+from vigil.media import mih
+from vigil.media.hashing import hash_file
+from vigil.media.mih import PdqIndex, hamming_numpy
+from vigil.media.stage import hash_files
+from vigil.paths import shared_dir
 
 
 def make_data(n_bank: int, n_query: int, seed: int, max_planted: int = 40):

@@ -43,16 +43,25 @@ GENERIC = ["dm for prices", "menu in bio", "$20", "how much?", "interested", "li
            "tg: @someone", "adults only 18+", "i'm 15", "check my story"]
 EMOJI = ["🔥", "✨", "🌊", "😍", "🎉", "❤️", "🙌", "💯"]
 ACCENTED = ["café", "naïve", "jalapeño", "crème", "façade"]
-SYLLABLES = ["zor", "vex", "kin", "qua", "plo", "dro", "fyn", "wex", "nyx", "sha", "gor", "pim", "ulk", "ote", "jib",
-             "yum", "brik", "flen", "zo", "tix", "mog", "quib", "kaz", "vru", "lep", "snor", "glim", "brak", "wen", "mizz"]
+CONSONANTS = "bcdfgjklmnprstvwxzbkprvz"
+VOWELS = "aeiouy"
 CONFUSABLE = {"a": "а", "e": "е", "o": "о", "i": "і", "c": "с", "p": "р", "x": "х", "y": "у"}
 LEET = {"a": "4", "e": "3", "i": "1", "o": "0", "s": "5", "t": "7", "b": "8"}
 
 
+def make_syllables(rng: random.Random, n: int = 150) -> list[str]:
+    """Consonant-vowel-consonant syllables, as the sample's invented words are built (vex+kin, tor+lap)."""
+    out: set[str] = set()
+    while len(out) < n:
+        out.add(rng.choice(CONSONANTS) + rng.choice(VOWELS) + rng.choice(CONSONANTS))
+    return sorted(out)
+
+
 def make_lexicon(rng: random.Random, n: int) -> tuple[str, list[str]]:
+    syllables = make_syllables(rng)
     words: set[str] = set()
     while len(words) < n:
-        words.add("".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 3))))
+        words.add("".join(rng.choice(syllables) for _ in range(rng.randint(2, 3))))
     words_l = sorted(words)
     lines = ["version: 1", "signals:"]
     for i, w in enumerate(words_l):
@@ -147,13 +156,38 @@ def main() -> None:
     raw_scan()
     raw_hits, t_raw = min((timed(raw_scan) for _ in range(3)), key=lambda x: x[1])
 
+    # --- a literal-only signal stage: the same batches joined, scanned, whole words kept, hits tabled
+    def literal_stage():
+        n = 0
+        for off in range(0, len(posts), batch):
+            part = texts.slice(off, batch)
+            b, starts = joined_buffer(part)
+            found: list[tuple[int, int]] = []
+            db.scan(b.tobytes(), match_event_handler=lambda i, f, t, fl, c: found.append((i, t)))
+            if not found:
+                continue
+            ids, ends = np.array(found, np.int64).T
+            begin = ends - lengths[ids]
+            rows_ = np.searchsorted(starts, begin, side="right") - 1
+            before = b[np.maximum(begin - 1, 0)] | 0x20
+            after = b[np.minimum(ends, b.size - 1)] | 0x20
+            whole = ~((before >= 0x61) & (before <= 0x7A)) & ~((after >= 0x61) & (after <= 0x7A))
+            raw_b = b.tobytes()
+            tbl = pa.table({"row": rows_[whole] + off, "signal": ids[whole],
+                            "matched": [raw_b[x:y].decode() for x, y in zip(begin[whole].tolist(), ends[whole].tolist())]})
+            n += tbl.num_rows
+        return n
+
+    batch = 100_000
+    lengths = np.array([len(t.encode()) for t in terms], np.int64)
+    lit_hits, t_lit = timed(literal_stage)
+
     # --- the signal stage's per-batch work (join, fast pass, deep pass, hits table), as run_signals does it
     table = pa.table({
         "platform": pa.array(["bench"] * len(posts)), "post_id": pa.array([str(i) for i in range(len(posts))]),
         "account_id": pa.array([str(i % max(1, len(posts) // 10)) for i in range(len(posts))]),
         "text": texts, "hashtags": pa.nulls(len(posts), pa.list_(pa.string())),
     })
-    batch = 100_000
 
     def stage_scan():
         n = 0
@@ -182,6 +216,7 @@ def main() -> None:
     raw_mbs = text_mb / t_raw
     rows = [
         ("raw literal hyperscan (scan only)", t_raw, text_mb / t_raw, raw_hits),
+        ("literal-only stage (join, scan, words, table)", t_lit, text_mb / t_lit, lit_hits),
         ("signal stage: scan_posts batches", t_stage, text_mb / t_stage, stage_hits),
         ("signal stage: run_signals (parquet in/out)", t_full, text_mb / t_full, stats["hits"]),
         (f"python re alternation ({args.re_posts:,} posts)", t_re, re_mb / t_re, re_hits),
@@ -191,7 +226,11 @@ def main() -> None:
         n = args.re_posts if name.startswith("python") else len(posts)
         print(f"{name:<46}{t:>9.2f}{mbs:>9.1f}{n / t:>12,.0f}{hits:>10,}{mbs / raw_mbs:>8.2f}")
     ratio = (text_mb / t_stage) / raw_mbs
-    print(f"\nbar: signal stage >= 0.50 of the raw literal scan: ratio {ratio:.2f} -> {'PASS' if ratio >= 0.5 else 'FAIL'}")
+    ratio_lit = t_lit / t_stage
+    print(f"\nbar: signal stage >= 0.50 of the raw literal scan (scan only): ratio {ratio:.2f} -> "
+          f"{'PASS' if ratio >= 0.5 else 'FAIL'}")
+    print(f"     signal stage vs a literal-only stage doing the same batch work: ratio {ratio_lit:.2f} -> "
+          f"{'PASS' if ratio_lit >= 0.5 else 'FAIL'}")
     c = lexicon.matcher.counters
     print(f"deep-scanned share of texts: {c['deep_texts'] / max(1, c['texts']):.3f}; obfuscated hits {stats['obfuscated_hits']:,}, "
           f"hits by context {stats['hits_by_context']}")

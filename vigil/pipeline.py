@@ -92,6 +92,13 @@ def investigate(opts: RunOptions) -> RunSummary:
         summary.stages["signals"] = signals.run_signals(ws, lexicon)
     with _timed(summary, "media"):
         summary.stages["media"] = media.run_media(ws, opts.export_dir, bank, dihedral=opts.dihedral)
+        # Bad hash-bank rows are rejected records too: they sit in rejects.jsonl and in the count.
+        bank_rejects = summary.stages["media"].get("bank_rejects", 0)
+        if bank_rejects:
+            summary.rejects += bank_rejects
+            for r in bank.rejects:
+                name = Path(r["file"]).name
+                summary.rejects_by_file[name] = summary.rejects_by_file.get(name, 0) + 1
     with _timed(summary, "graph"):
         summary.stages["graph"] = graph.run_graph(ws)
     with _timed(summary, "terms"):

@@ -101,3 +101,16 @@ def test_plots_draw_every_surface(truth_result):
         assert f"{surface} (photogram" in svg
     svg2 = exposure_plot(truth_result.audit)
     assert _svg_size(svg2)[0] > 100 and "photogram" in svg2 and "chirp" in svg2
+
+
+def test_query_spellings_group_into_families(truth_result):
+    fams = {(f["platform"], f["family"]): f for f in truth_result.mitigations["query_families"]}
+    vexkin = fams[("photogram", "vexkin")]
+    assert {"search:vexkin", "hashtag:#vexkin", "search:vexxkkin"} <= set(vexkin["variants"])
+    assert vexkin["expected_drop"]["flagged_impressions"] == sum(
+        q["expected_drop"]["flagged_impressions"] for q in truth_result.mitigations["queries"]
+        if q["platform"] == "photogram" and q["family"] == "vexkin")
+    # pooling spellings gives stronger evidence than any single spelling seen once
+    single = [q for q in truth_result.mitigations["queries"] if q["query"] == "flenzoshhoop"][0]
+    fam = fams[("photogram", single["family"])]
+    assert fam["flagged_share_ci"][0] > single["flagged_share_ci"][0]

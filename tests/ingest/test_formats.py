@@ -94,3 +94,25 @@ def test_parquet_rows_of_the_wrong_type_are_rejected(tmp_path):
     report, ws, rejects = run_ingest(export, tmp_path / "out")
     assert report.counts["accounts"] == 0
     assert [(r["line"], r["reason"]) for r in rejects] == [(1, "wrong type for account_id"), (2, "wrong type for account_id")]
+
+
+def test_parquet_native_types_are_taken_as_they_are(tmp_path):
+    import datetime as dt
+
+    export = tmp_path / "e"
+    export.mkdir()
+    pq.write_table(pa.table({"platform": ["p"], "account_id": ["1"]}), export / "accounts.parquet")
+    when = dt.datetime(2025, 1, 2, 3, 4, 5)
+    pq.write_table(pa.table({
+        "platform": pa.array(["p", "p"]).dictionary_encode(),
+        "src": ["1", "2"], "dst": ["2", "1"], "kind": ["follow", "like"],
+        "created_at": pa.array([when, None], pa.timestamp("ms")),  # naive: taken as UTC
+        "count": pa.array([3, None], pa.int32()),
+        "weight": [0.5, None],
+    }), export / "edges.parquet")
+    report, ws, rejects = run_ingest(export, tmp_path / "out")
+    assert rejects == []
+    rows = ws.read("edges").to_pylist()
+    assert rows[0]["created_at"] == when.replace(tzinfo=dt.timezone.utc) and rows[0]["count"] == 3
+    assert [r["_line"] for r in rows] == [1, 2]
+    assert [json.loads(r["extra"]) if r["extra"] else None for r in rows] == [{"weight": 0.5}, None]

@@ -149,3 +149,35 @@ def test_report_renders_every_plot_in_chromium(report_dir):
             assert dialogs == [] and errors == []
         finally:
             browser.close()
+
+
+def test_cli_send_surfaces_failures_and_retries(report_dir, tmp_path, shared):
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from vigil.cli import app
+    from vigil.report.escalate import Ledger
+    from vigil.report.standin import StandInServer
+
+    drafts = tmp_path / "cybertipline"
+    shutil.copytree(report_dir / "cybertipline", drafts)
+    index = json.loads((drafts / "index.json").read_text())
+    keys = [f"{d['platform']}:{d['account_id']}" for d in index["drafts"][:2]]
+    args = ["cybertip-send", str(drafts), "--only", keys[0], "--only", keys[1]]
+    with StandInServer(password="s3cret-standin") as server:
+        env = {"VIGIL_NCMEC_URL": server.url, "VIGIL_NCMEC_USERNAME": server.username,
+               "VIGIL_NCMEC_PASSWORD": "s3cret-standin"}
+        runner = CliRunner()
+        assert runner.invoke(app, args, env=env).exit_code == 2  # no --confirm, nothing sent
+        assert server.requests == []
+        server.fail("submit", "reject")
+        r = runner.invoke(app, args + ["--confirm"], env=env)
+        assert r.exit_code == 1 and "FAILED" in r.output and "NOT sent" in r.output and "1 sent, 1 failed" in r.output
+        assert "s3cret-standin" not in r.output
+        states = {k: Ledger(drafts / "ledger.json").get(k)["state"] for k in keys}
+        assert sorted(states.values()) == ["failed", "sent"]
+        r = runner.invoke(app, args + ["--confirm"], env=env)
+        assert r.exit_code == 0, r.output
+        assert all(Ledger(drafts / "ledger.json").get(k)["state"] == "sent" for k in keys)
+        assert sum(rep.state == "finished" for rep in server.reports.values()) == 2  # no duplicate

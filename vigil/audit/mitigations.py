@@ -40,10 +40,60 @@ def flagged_totals(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], int]
     return {(p, s): int(n) for p, s, n in rows}
 
 
+def query_families(texts: list[str]) -> list[str]:
+    """The normalised skeleton of each query (look-alikes, leetspeak, repeats folded; no '#').
+
+    Variants a seller invents to dodge a blocklist ("vexxkkin", "𝐯𝐞𝐱𝐤𝐢𝐧") share one family, so
+    a platform can block the family rather than chase spellings. Uses the signals stage's
+    normaliser over the whole batch at once.
+    """
+    if not texts:
+        return []
+    flat = [" ".join(t.split()) for t in texts]
+    try:
+        from vigil.signals.normalise import build_views, join_rows
+
+        buf, starts = join_rows([t.encode("utf-8") for t in flat])
+        parts = build_views(buf, starts).skel.decode("utf-8", "replace").split("\n")[: len(flat)]
+        if len(parts) != len(flat):
+            raise ValueError("row count changed")
+    except (ImportError, ValueError):
+        parts = [t.casefold() for t in flat]
+    return [p.strip().lstrip("#").strip() for p in parts]
+
+
+def family_mitigations(qs: list[dict]) -> list[dict]:
+    """Query families (all spellings together) with their pooled evidence and the strongest action."""
+    fam: dict[tuple[str, str], dict] = {}
+    for q in qs:
+        f = fam.setdefault((q["platform"], q["family"]), {
+            "platform": q["platform"], "family": q["family"], "variants": [], "impressions": 0,
+            "flagged_impressions": 0, "share": 0.0})
+        f["variants"].append(f"{q['surface']}:{q['query']}")
+        f["impressions"] += q["impressions"]
+        f["flagged_impressions"] += q["expected_drop"]["flagged_impressions"]
+        f["share"] += q["expected_drop"]["share_of_flagged_impressions"]
+    out = []
+    for f in fam.values():
+        lo, hi = intervals.wilson(f["flagged_impressions"], f["impressions"])
+        action = "block" if lo >= BLOCK_SHARE_LOWER else "warn_no_bypass" if lo >= WARN_SHARE_LOWER else "remove_flagged_results"
+        out.append({
+            "platform": f["platform"], "family": f["family"], "action": action, "variants": sorted(f["variants"]),
+            "evidence": (f"{len(f['variants'])} spelling(s) of '{f['family']}': {f['flagged_impressions']} of "
+                         f"{f['impressions']} impressions showed flagged accounts (95% CI {lo:.2f}-{hi:.2f})"),
+            "flagged_share_ci": [round(lo, 6), round(hi, 6)],
+            "expected_drop": {"flagged_impressions": f["flagged_impressions"], "share_of_flagged_impressions": f["share"]},
+        })
+    order = {"block": 0, "warn_no_bypass": 1, "remove_flagged_results": 2}
+    out.sort(key=lambda m: (order[m["action"]], -m["expected_drop"]["flagged_impressions"], m["platform"], m["family"]))
+    return out
+
+
 def query_mitigations(queries: dict[str, list[dict]], totals: dict[tuple[str, str], int]) -> list[dict]:
     out = []
     for platform, lst in queries.items():
-        for q in lst:
+        families = query_families([q["query"] for q in lst])
+        for q, family in zip(lst, families):
             lo = (q.get("flagged_share_ci") or [0.0, 0.0])[0]
             if lo >= BLOCK_SHARE_LOWER:
                 action = "block"
@@ -56,6 +106,7 @@ def query_mitigations(queries: dict[str, list[dict]], totals: dict[tuple[str, st
                 "platform": platform,
                 "surface": q["surface"],
                 "query": q["query"],
+                "family": family,
                 "action": action,
                 "evidence": (
                     f"{x} of {q['impressions']} impressions for this {q['surface']} query showed "
@@ -159,6 +210,7 @@ def build_mitigations(con: duckdb.DuckDBPyConnection, queries: dict[str, list[di
         },
         "flagged_impressions": {f"{p}/{s}": n for (p, s), n in sorted(totals.items())},
         "queries": qs,
+        "query_families": family_mitigations(qs),
         "edges": edge_mitigations(con, totals),
         "accounts": account_mitigations(con, totals),
         "counts": {

@@ -86,19 +86,30 @@ def load_graph(ws: Workspace, con) -> AccountGraph:
         ks = _key(edges["platform"], edges["src"], single)
         kd = _key(edges["platform"], edges["dst"], single)
         parts += [ks, kd]
-    keys = pc.unique(pa.chunked_array([c for p_ in parts for c in p_.chunks], type=pa.string()))
-    keys = keys.filter(pc.is_valid(keys))
+    # Accounts are the node universe; edge endpoints the accounts table lacks are appended.
+    acc_keys = pc.unique(ka.combine_chunks()) if pc.count_distinct(ka).as_py() < len(ka) else ka.combine_chunks()
+    src = dst = None
+    extra = pa.array([], pa.string())
+    if edges is not None:
+        src = pc.index_in(ks, value_set=acc_keys)
+        dst = pc.index_in(kd, value_set=acc_keys)
+        if src.null_count or dst.null_count:
+            miss = pa.chunked_array(ks.filter(pc.is_null(src)).chunks + kd.filter(pc.is_null(dst)).chunks,
+                                    type=pa.string())
+            extra = pc.unique(miss.combine_chunks() if miss.num_chunks else pa.array([], pa.string()))
+            extra = extra.filter(pc.is_valid(extra))
+    keys = pa.concat_arrays([acc_keys.cast(pa.string()), extra]) if len(extra) else acc_keys.cast(pa.string())
     if single:
         only = next(iter(plats)) if plats else ""
         platform = np.full(len(keys), only, dtype=object)
-        account_id = np.asarray(keys.to_pylist(), dtype=object)
+        account_id = keys.to_numpy(zero_copy_only=False).astype(object)
     else:
         split = pc.split_pattern(keys, KEY_SEP, max_splits=1)
-        platform = np.asarray(pc.list_element(split, 0).to_pylist(), dtype=object)
-        account_id = np.asarray(pc.list_element(split, 1).to_pylist(), dtype=object)
+        platform = pc.list_element(split, 0).to_numpy(zero_copy_only=False).astype(object)
+        account_id = pc.list_element(split, 1).to_numpy(zero_copy_only=False).astype(object)
     g = AccountGraph(platform=platform, account_id=account_id)
-    con.register("_graph_nodes", pa.table({"platform": pa.array(platform.tolist(), pa.string()),
-                                           "account_id": pa.array(account_id.tolist(), pa.string()),
+    con.register("_graph_nodes", pa.table({"platform": pa.array(platform, pa.string()),
+                                           "account_id": keys if single else pc.list_element(split, 1),
                                            "code": pa.array(np.arange(len(keys), dtype=np.int32))}))
     con.execute("CREATE OR REPLACE TEMP TABLE nodes AS SELECT * FROM _graph_nodes")
     con.unregister("_graph_nodes")
@@ -107,17 +118,14 @@ def load_graph(ws: Workspace, con) -> AccountGraph:
     g.mats = {k: empty for k in EDGE_KINDS}
     if edges is None or n == 0:
         return g
-    src = pc.index_in(ks, value_set=keys).to_numpy(zero_copy_only=False)
-    dst = pc.index_in(kd, value_set=keys).to_numpy(zero_copy_only=False)
-    kind = pc.index_in(edges["kind"].cast(pa.string()), value_set=pa.array(EDGE_KINDS)).to_numpy(zero_copy_only=False)
-    cnt = edges["count"].to_numpy() if edges["count"].null_count == 0 else \
-        pc.fill_null(edges["count"], 1).to_numpy()
-    w = np.maximum(np.nan_to_num(cnt.astype(np.float32), nan=1.0), 1.0)
-    ok = ~(np.isnan(src) | np.isnan(dst) | np.isnan(kind)) if src.dtype.kind == "f" else None
-    src, dst, kind = _ints(src), _ints(dst), _ints(kind)
+    src, dst = _codes(src, ks, extra, len(acc_keys)), _codes(dst, kd, extra, len(acc_keys))
+    kind = pc.fill_null(pc.index_in(edges["kind"].cast(pa.string()), value_set=pa.array(EDGE_KINDS)), -1)
+    kind = kind.to_numpy().astype(np.int8) if isinstance(kind, pa.Array) else \
+        np.concatenate([c.to_numpy() for c in kind.chunks]).astype(np.int8)
+    cnt = pc.fill_null(edges["count"], 1)
+    w = np.maximum(np.concatenate([c.to_numpy(zero_copy_only=False) for c in cnt.chunks]).astype(np.float32), 1.0) \
+        if cnt.num_chunks else np.zeros(0, np.float32)
     valid = (src >= 0) & (dst >= 0) & (kind >= 0) & (src != dst)
-    if ok is not None:
-        valid &= ok
     for i, k in enumerate(EDGE_KINDS):
         m = valid & (kind == i)
         if m.any():
@@ -125,11 +133,14 @@ def load_graph(ws: Workspace, con) -> AccountGraph:
     return g
 
 
-def _ints(a: np.ndarray) -> np.ndarray:
-    """index_in gives nulls for misses: as floats (nan) through numpy; make them -1."""
-    if a.dtype.kind == "f":
-        return np.where(np.isnan(a), -1, a).astype(np.int64)
-    return a.astype(np.int64)
+def _codes(idx: pa.ChunkedArray, keys: pa.ChunkedArray, extra: pa.Array, offset: int) -> np.ndarray:
+    """Node codes of edge endpoints: account position, or offset + position among the extras."""
+    if idx.null_count and len(extra):
+        more = pc.add(pc.index_in(keys, value_set=extra), offset)
+        idx = pc.coalesce(idx, more)
+    idx = pc.fill_null(idx, -1)
+    return np.concatenate([c.to_numpy() for c in idx.chunks]).astype(np.int64) if idx.num_chunks else \
+        np.zeros(0, np.int64)
 
 
 def codes_for(con, table_sql: str) -> np.ndarray:

@@ -27,6 +27,9 @@ def _mask(arr) -> np.ndarray:
 
 def _blank(col) -> pa.Array:
     """Null where the text is empty: an empty timestamp or hash is an absent one."""
+    shortest = pc.min(pc.binary_length(col)).as_py()
+    if shortest is None or shortest > 0:  # the usual case, found without building a mask
+        return col
     return pc.if_else(pc.equal(col, ""), pa.scalar(None, col.type), col)
 
 

@@ -21,7 +21,7 @@ from vigil import progress, schemas
 from vigil.ingest.pieces import Piece
 from vigil.workspace import Workspace
 
-TABLES = ("accounts", "posts", "edges", "recommendations")
+TABLES = tuple(schemas.INPUT_TABLES)  # accounts, posts, edges, recommendations
 FORMATS = (".jsonl", ".jsonl.gz", ".csv", ".csv.gz", ".parquet")
 WORKERS = max(1, min(4, os.cpu_count() or 1))
 IN_FLIGHT = WORKERS + 2  # blocks parsed ahead of the writer: keeps both cores busy, memory bounded
@@ -60,6 +60,7 @@ class RejectLog:
 
 
 def find_table_files(export_dir: Path, table: str) -> list[Path]:
+    """Every file of a table (an export split over formats is read whole, in FORMATS order)."""
     return [export_dir / f"{table}{ext}" for ext in FORMATS if (export_dir / f"{table}{ext}").is_file()]
 
 

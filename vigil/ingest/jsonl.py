@@ -138,11 +138,10 @@ class _Lines:
     def eligible(self) -> np.ndarray:
         """Lines that look like one JSON object: '{' first, '}' last (before any CR), valid UTF-8."""
         a, s, e = self.arr, self.starts, self.ends
-        nonempty = e > s
-        first = np.where(nonempty, a[np.minimum(s, len(a) - 1)], 0)
-        last = np.where(nonempty, a[np.maximum(e - 1, 0)], 0)
-        before = np.where(e - 2 >= s, a[np.maximum(e - 2, 0)], 0)
-        ok = (first == 0x7B) & ((last == 0x7D) | ((last == 0x0D) & (before == 0x7D)))
+        # No bounds juggling: an empty line's "first byte" is its own newline (not '{'), and a
+        # line short enough for e-1 or e-2 to leave it cannot also start with '{' and end with '}'.
+        last = a[e - 1]
+        ok = (a[s] == 0x7B) & ((last == 0x7D) | ((last == 0x0D) & (a[e - 2] == 0x7D)))
         try:
             self.block.decode("utf-8")
         except UnicodeDecodeError:

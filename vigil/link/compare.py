@@ -44,6 +44,7 @@ class Comparison:
     mirrored: bool
     shared_ids: tuple[str, ...]
     pointer_dirs: tuple[str, ...]
+    handle_given_name: bool = False  # handles compared whole because they spell the shared name
 
 
 def compare_names(prof: Profiles, i: int, j: int) -> str:
@@ -69,27 +70,34 @@ def _handle_strings(prof: Profiles, i: int, j: int) -> tuple[str, str]:
     return prof.core[i], prof.core[j]
 
 
-def compare_handles(prof: Profiles, i: int, j: int, name_level: str | None = None) -> str:
-    """Handles alike beyond what the names explain. When the names agree, whole handles are
-    compared and weighed against same-name strangers (model: u of `handle|name`), so a handle
-    that spells the shared name counts only as much as same-name strangers fail to share it."""
-    if name_level in NAME_AGREE:
+def compare_handles(prof: Profiles, i: int, j: int, name_level: str | None = None) -> tuple[str, bool]:
+    """Handles alike beyond what the names explain, and whether the level must be weighed
+    against same-name strangers.
+
+    Normally the name-free residues are compared (`baking` in `bakingivan` / `bakingivan90`),
+    which says something the name does not. When the names agree but a handle is little more
+    than the name (`kwame_abbasi`, `ivanbrown21`), whole handles are compared and weighed
+    against strangers who share the name (model: u of `handle|name`), so a handle that spells
+    the shared name counts only as much as namesakes fail to share it."""
+    given_name = name_level in NAME_AGREE and (
+        len(prof.residue[i]) < MIN_RESIDUE or len(prof.residue[j]) < MIN_RESIDUE)
+    if given_name:
         a, b = prof.core[i], prof.core[j]
     else:
         a, b = _handle_strings(prof, i, j)
     if len(a) < MIN_RESIDUE or len(b) < MIN_RESIDUE:
-        return "missing"
+        return "missing", given_name
     if a == b:
-        return "same"
+        return "same", given_name
     short, long_ = (a, b) if len(a) <= len(b) else (b, a)
     if len(short) >= MIN_CONTAINED and short in long_:
-        return "contains"
+        return "contains", given_name
     jw = jaro_winkler(a, b)
     if jw >= HANDLE_SIMILAR:
-        return "similar"
+        return "similar", given_name
     if jw >= HANDLE_CLOSE:
-        return "close"
-    return "differ"
+        return "close", given_name
+    return "differ", given_name
 
 
 def image_level(distance: int | None, shared: bool) -> str:
@@ -157,9 +165,11 @@ def compare(prof: Profiles, imgs: ProfileImages, i: int, j: int,
     shared_img = bool(imgs.shared[i] or imgs.shared[j])
     explicit, shared_ids, dirs = compare_explicit(prof, i, j)
     name = compare_names(prof, i, j)
+    handle, given_name = compare_handles(prof, i, j, name)
     return Comparison(
         name=name,
-        handle=compare_handles(prof, i, j, name),
+        handle=handle,
+        handle_given_name=given_name,
         image=image_level(dist, shared_img),
         explicit=explicit,
         graph=compare_graph(neighbours, prof, i, j),

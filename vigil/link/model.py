@@ -67,7 +67,7 @@ ORDER = {
 }
 
 
-def _smoothed(counts: Counter, levels: tuple[str, ...], total: int) -> dict[str, float]:
+def smoothed_levels(counts: Counter, levels: tuple[str, ...], total: int) -> dict[str, float]:
     return {lv: (counts.get(lv, 0) + 0.5) / (total + 0.5 * len(levels)) for lv in levels}
 
 
@@ -86,11 +86,11 @@ def measure_u(comparisons: list[Comparison], image_distances: np.ndarray | None 
     n = len(comparisons)
     levels = {}
     for feat, lvls in LEARNED.items():
-        levels[feat] = _smoothed(Counter(getattr(c, feat) for c in comparisons), lvls, n)
-    levels["graph"] = _smoothed(Counter(c.graph for c in comparisons), GRAPH_LEVELS, n)
+        levels[feat] = smoothed_levels(Counter(getattr(c, feat) for c in comparisons), lvls, n)
+    levels["graph"] = smoothed_levels(Counter(c.graph for c in comparisons), GRAPH_LEVELS, n)
     # Handles of strangers who share a name: how often they coincide anyway.
-    sn = same_name or []
-    levels["handle|name"] = _smoothed(Counter(c.handle for c in sn), HANDLE_LEVELS, len(sn)) if sn else dict(levels["handle"])
+    sn = [c for c in (same_name or []) if c.handle_given_name]
+    levels["handle|name"] = smoothed_levels(Counter(c.handle for c in sn), HANDLE_LEVELS, len(sn)) if sn else dict(levels["handle"])
     if image_distances is not None and len(image_distances) and has_both_images:
         binned = Counter()
         for (lo, hi), lv in zip(IMAGE_BINS, IMAGE_LEVELS):
@@ -125,7 +125,7 @@ class Model:
             if lv in NEUTRAL[feat]:
                 out[feat] = 0.0
                 continue
-            table = _u_table(u, feat, c.name)
+            table = _u_table(u, feat, c.handle_given_name)
             uu = table[lv] / _informative_share(table, feat)
             if feat == "name" and lv in TF_LEVELS and name_u is not None:
                 uu = name_u
@@ -140,9 +140,9 @@ class Model:
         return out
 
 
-def _u_table(u: dict[str, dict[str, float]], feat: str, name_level: str) -> dict[str, float]:
-    """u of a feature level; the handle's u among same-name strangers when the names agree."""
-    if feat == "handle" and name_level in TF_LEVELS and "handle|name" in u:
+def _u_table(u: dict[str, dict[str, float]], feat: str, handle_given_name: bool) -> dict[str, float]:
+    """u of a feature level; the handle's u among same-name strangers when handles spell the name."""
+    if feat == "handle" and handle_given_name and "handle|name" in u:
         return u["handle|name"]
     return u[feat]
 
@@ -242,7 +242,7 @@ def fit_m(groups: list[list[PairRow]], sizes: list[int], queries_per_platform: d
     name_u = np.array([r.name_u if (r.name_u is not None and r.c.name in TF_LEVELS) else np.nan for r in rows])
     handle_u = np.array([r.handle_u if (r.handle_u is not None and r.c.handle == "same") else np.nan for r in rows])
     anchor = np.array([r.anchor if r.anchor is not None else np.nan for r in rows])
-    name_agree = np.array([r.c.name in TF_LEVELS for r in rows])
+    name_agree = np.array([r.c.handle_given_name for r in rows])
     distance = np.array([r.c.distance if r.c.distance is not None else np.nan for r in rows], dtype=float)
     queries = np.array([max(queries_per_platform.get(k[0], 1), 1) for k in keys], dtype=float)
     prev = None

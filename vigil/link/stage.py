@@ -4,7 +4,9 @@ Order: profiles and pictures once; u measured on random pairs; m learned by EM o
 blocked pairs of a random sample of accounts (so the weights describe this export, not the
 accounts under suspicion); then the accounts in scope are blocked, compared, scored with
 candidates competing per platform, and linked only when the best candidate is more likely
-than not the same person AND something other than the name says so.
+than not the same person AND something other than the name says so. A second pass adds graph
+overlap through the first pass's confident links (overlap.py), and confident links are closed
+transitively into people (a backup is the same person as the main account's other accounts).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from vigil import schemas
 from vigil.link import evidence
@@ -22,7 +25,7 @@ from vigil.link.candidates import block, random_pairs
 from vigil.link.compare import GRAPH_LEVELS, IMAGE_BINS, IMAGE_LEVELS, Comparison, compare, compare_graph
 from vigil.link.images import ProfileImages, hamming_rows, load_profile_images
 from vigil.link.model import (
-    BACKUP_PRIOR, PRIOR_BOUNDS, TF_LEVELS, Model, PairRow, _smoothed, explicit_log_odds, fit_m, group_posteriors,
+    BACKUP_PRIOR, PRIOR_BOUNDS, TF_LEVELS, Model, PairRow, smoothed_levels, explicit_log_odds, fit_m, group_posteriors,
     measure_u,
 )
 from vigil.link.profiles import MAX_ACCOUNTS_PER_PERSON, Profiles, build_profiles
@@ -68,11 +71,14 @@ def run_link(ws: Workspace, export_dir: Path | None = None) -> dict:
     if not ws.has("accounts"):
         ws.write("links", schemas.LINKS.empty_table())
         return {"links": 0, "in_scope": 0, "note": "no accounts table"}
-    available = set(ws.read("accounts").schema.names) if ws.has("accounts") else set()
+    available = set(pq.read_schema(ws.path("accounts")).names)
     accounts = ws.read("accounts", columns=[c for c in ACCOUNT_COLUMNS if c in available])
     profile_hashes = ws.read("profile_hashes") if ws.has("profile_hashes") else None
     scores = ws.read_or_empty("scores", schemas.SCORES)
-    edges = ws.read("edges", columns=["platform", "src", "dst", "kind"]) if ws.has("edges") else schemas.EDGES.empty_table()
+    edges = schemas.EDGES.empty_table()
+    if ws.has("edges"):
+        wanted = ["platform", "src", "dst", "kind", "count"]
+        edges = ws.read("edges", columns=[c for c in wanted if c in pq.read_schema(ws.path("edges")).names])
     links, stats = link_accounts(accounts, profile_hashes, scores, edges, export_dir=export_dir)
     ws.write("links", links)
     return stats
@@ -223,7 +229,7 @@ def _measure_graph_u(prof: Profiles, model: Model, pairs: list[tuple[int, int]],
         by_platform[prof.platform[i]].append(compare_graph(neighbours, prof, i, j))
     for p, levels in by_platform.items():
         u = model.u_for(p, p)
-        u.levels["graph"] = _smoothed(Counter(levels), GRAPH_LEVELS, len(levels))
+        u.levels["graph"] = smoothed_levels(Counter(levels), GRAPH_LEVELS, len(levels))
 
 
 def _random_distances(codes: np.ndarray, a: np.ndarray, b: np.ndarray, rng) -> np.ndarray:
@@ -251,7 +257,7 @@ def _handle_u(prof: Profiles, c: Comparison, i: int, j: int) -> float | None:
     if c.handle != "same":
         return None
     p = prof.platform[j]
-    if c.name in TF_LEVELS:
+    if c.handle_given_name:
         text = prof.core[i]
     else:
         text = prof.residue[i] if (prof.tokens[i] and prof.tokens[j]) else prof.core[i]

@@ -127,6 +127,9 @@ def _context(res: Results, drafts: list[dict], cfg: ReportConfig, cases: list[Es
         links.append({**link, "handle_a": pa_.get("handle") or "", "handle_b": pb_.get("handle") or ""})
     mit = []
     m = res.mitigations or {}
+    for f in m.get("query_families", [])[: TOP_MITIGATIONS // 2]:
+        mit.append({"kind": "query family", "platform": f["platform"], "target": f"{f['family']} ({len(f['variants'])} spellings)",
+                    "action": f["action"], "drop": _pct(f), "evidence": f["evidence"]})
     for q in m.get("queries", [])[:TOP_MITIGATIONS]:
         mit.append({"kind": f"{q['surface']} query", "platform": q["platform"], "target": q["query"],
                     "action": q["action"], "drop": _pct(q), "evidence": q["evidence"]})

@@ -15,12 +15,13 @@ import hashlib
 import json
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 from vigil.report import cybertip
-from vigil.report.ncmec_client import REPORT_NOT_FOUND, ALREADY_RETRACTED, CyberTiplineClient, CyberTiplineError
+from vigil.report.ncmec_client import ALREADY_RETRACTED, REPORT_NOT_FOUND, CyberTiplineClient, CyberTiplineError
 
 log = logging.getLogger("vigil.report.escalate")
 
@@ -44,7 +45,7 @@ class FileToSend:
 
     info: cybertip.ReportedFile
     filename: str
-    read: callable  # () -> bytes
+    read: Callable[[], bytes]
 
 
 def _now() -> str:
@@ -146,3 +147,24 @@ def _retract(client: CyberTiplineClient, report_id: int) -> bool:
     except CyberTiplineError as e:
         log.error("could not retract report %s: %s (NCMEC deletes unfinished reports after 24 h)", report_id, e)
         return False
+
+
+def send_drafts(folder: Path, client: CyberTiplineClient, only: set[str] | None = None) -> tuple[list[dict], list[EscalationError]]:
+    """Send the drafts of a `cybertipline/` folder (see build.write_drafts); ledger.json beside them.
+
+    Each draft is sent or fails on its own; failures are collected and returned, never swallowed.
+    Files are described by hash inside the report; no media is uploaded from here.
+    """
+    folder = Path(folder)
+    index = json.loads((folder / "index.json").read_text(encoding="utf-8"))
+    ledger = Ledger(folder / "ledger.json")
+    sent, failed = [], []
+    for d in index["drafts"]:
+        key = f"{d['platform']}:{d['account_id']}"
+        if only and key not in only:
+            continue
+        try:
+            sent.append(send_report(key, (folder / d["file"]).read_bytes(), [], client, ledger))
+        except EscalationError as e:
+            failed.append(e)
+    return sent, failed

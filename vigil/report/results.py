@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-import duckdb
 
 from vigil.report.cybertip import AssociatedAccount, EscalationCase, ReportedFile
 from vigil.workspace import Workspace

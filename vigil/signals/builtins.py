@@ -139,3 +139,50 @@ WARN_CUES: tuple[str, ...] = (
     r"\bpredators?\b",
     r"\bmoderators?\b",
 )
+
+
+# --- triggers: plain literals, one of which every match of a rule contains. The fast pass looks
+# for these only (a literal scan is an order of magnitude cheaper than the rules' regexes), and
+# runs the rules themselves on the few texts that contain a trigger.
+_D = "0123456789"
+_PLATFORMS = ("snap", "sc", "kik", "tg", "telegram", "wickr", "session", "signal", "whatsapp", "wa", "discord",
+              "insta", "ig", "threema", "element", "chirp", "twt")
+RULE_TRIGGERS: dict[str, tuple[str, ...]] = {
+    "age_years": tuple(f"{d}{sp}{y}" for d in _D for sp in ("", " ") for y in ("yo", "y/o", "y.o"))
+    + ("rs old", "r old", "rs-old", "r-old", "rsold", "rold"),
+    "age_label": tuple(f"age{sep}{d}" for d in _D for sep in ("", " ", ":", ": ", "=", "d ", "s ", "d:", " :")),
+    "age_im": tuple(f"{p}{d}" for d in _D for p in ("i'm ", "im ", "i am ", "i'm only ", "i'm just ", "im only ",
+                                                    "im just ", "i am only ", "i am just ")),
+    "age_plus": tuple(f"{d}+" for d in _D) + tuple(f"{d} +" for d in _D),
+    "age_adult": ("adults only", "adult only", "18plus", "18 plus", "over 18", "nsfw"),
+    "age_minor": ("underage", "under 18", "under18", "u18", "middle school", "th grade"),
+    "price": ("$", "€", "£", "usd", "eur", "gbp", "dollars", "bucks"),
+    "menu": ("menu", "price", "pricing"),
+    "sale_phrase": ("for sale", "selling", "customs open", "custom open", "for customs", "taking orders",
+                    "limited slots", "restock", "vip access", "vip menu", "dm for", "dm me for", "content for sale",
+                    "in dm", "on dm", "check my menu", "check my story", "new set", "bundle"),
+    "contact_link": ("t.me/", "telegram.me/", "telegram.dog/", "discord.gg/", "discord.com/invite", "discordapp.com/invite",
+                     "wa.me/", "chat.whatsapp.com/", "kik.me/", "snapchat.com/add", "signal.me/", "signal.group/"),
+    "contact_handle": tuple(f"{p}{sep}" for p in _PLATFORMS for sep in (":", " :", "=", " =")),
+    "contact_platform_handle": (":@", ": @", ":  @"),
+    "contact_in_bio": ("in bio", "in my bio", "on bio", "on my bio", "in profile", "on profile", "in my profile",
+                       "on my profile"),
+    "dm_me": ("dm me", "message me", "pm me", "hmu", "text me"),
+    "payment_method": ("cashapp", "cash app", "paypal", "venmo", "zelle", "giftcard", "gift card", "amazon card",
+                       "apple pay", "google pay", "revolut", "skrill", "bitcoin", "btc", "usdt", "monero", "xmr",
+                       "crypto", "ethereum", "steam card"),
+    "cashtag": ("$",),
+    "crypto_wallet": ("bc1", "0x"),
+    "trade": ("trade", "trading", "swap", "wtt", "will trade"),
+    "request": ("how much", "dm'd", "dmd", "sent you", "sent a dm", "sent an dm", "check your dm", "check dm",
+                "interested", "next drop", "still available", "can i buy", "where can i", "wtb", "want to buy",
+                "how do i", "how to", "how can i", "send me", "send the menu", "send the link", "send the price",
+                "send menu", "send link", "send price"),
+    "request_question": tuple(f"{w}{sp}?" for w in ("price", "prices", "link", "menu", "cost", "rate", "rates")
+                              for sp in ("", " ", "  ")),
+}
+CUE_TRIGGERS: tuple[str, ...] = (
+    "report", "engage", "beware", "parents", "warning", "psa", "flagged", "research", "journalist", "evasion",
+    "dodge", "exploit", "abuse", "safety", "platform", "if you see", "watch out", "stay safe", "news", "scam",
+    "predator", "moderator",
+)

@@ -21,14 +21,14 @@ import pyarrow as pa
 
 from vigil.signals import builtins
 from vigil.signals.deep import (
-    CONTEXTS, USE, WARN, DeepScanner, Hits, Signal, _compile, _quoted, _run, joined_buffer, strongest_per_span,
+    CONTEXTS, FUZZY_WEIGHT, USE, WARN, DeepScanner, Hits, Signal, _compile, _quoted, _run, joined_buffer, strongest_per_span,
 )
 from vigil.signals.lexicon import Lexicon
 
 __all__ = ["CONTEXTS", "USE", "WARN", "Hits", "Matcher", "Signal"]
 
 # Pattern kinds in the fast database.
-TERM, HASHTAG, EMOJI, BUILTIN, CUE, REGEX, MARKER, ANCHOR = range(8)
+TERM, HASHTAG, EMOJI, BUILTIN, CUE, REGEX, MARKER, ANCHOR, TRIGGER = range(9)
 
 # Byte sequences that mark look-alike or invisible characters (UTF-8 prefixes): zero-width and
 # bidi controls, BOM, keycap, circled/parenthesised letters, fullwidth forms, mathematical
@@ -49,6 +49,8 @@ ASCII_MARKERS = (
 # English letter frequencies (per mille), to pick the rarest fragments of a term as anchors.
 _LETTER_FREQ = dict(zip("etaoinshrdlcumwfgypbvkjxqz",
                         (127, 91, 82, 75, 70, 67, 63, 61, 60, 43, 40, 28, 28, 24, 24, 22, 20, 20, 19, 15, 10, 8, 2, 2, 1, 1)))
+_WORD = re.compile(r"[A-Za-z]+")
+_REPEATS = re.compile(r"(.)\1+")
 ANCHOR_MIN_LETTERS = 5  # shorter terms get no anchors (no fuzzy matching either)
 ANCHOR_LEN = 3
 LONG_ANCHOR_LEN = 4  # for terms of 8+ letters: two 4-letter fragments still fit, and are rarer
@@ -84,9 +86,15 @@ class Matcher:
         self.signal_weight = d.signal_weight
         self.signal_cat_code = d.signal_cat_code
         self.n_lexicon = len(lexicon.entries)
+        self._skeleton_codes: dict[str, tuple[int, ...]] = {}
+        for i, e in enumerate(lexicon.entries):
+            if e.kind in ("term", "hashtag") and " " not in e.skeleton:
+                self._skeleton_codes[e.skeleton] = self._skeleton_codes.get(e.skeleton, ()) + (i,)
+        self._term_codes = np.array([i for i, e in enumerate(lexicon.entries) if e.kind in ("term", "hashtag")], np.int64)
         self._compile_fast_db()
         self._scratch = hyperscan.Scratch(self.fast_db)
         self.counters = {"texts": 0, "deep_texts": 0}
+        self._variant_cache: dict[str, tuple[tuple[int, float], ...]] = {}
 
     # ------------------------------------------------------------------ compile
 
@@ -124,10 +132,10 @@ class Matcher:
                 add(body, som, EMOJI, i, entry=e)
             elif e.kind == "regex":
                 add(e.value, hyperscan.HS_FLAG_PREFILTER | ml | hyperscan.HS_FLAG_ALLOWEMPTY, REGEX, i, entry=e)
-        for rule in builtins.RULES:
-            add(rule.pattern, ci | ml | som, BUILTIN, self.deep._builtin_codes[f"builtin:{rule.name}"])
-        for cue in builtins.WARN_CUES:
-            add(cue, ci | ml, CUE, -1)
+        # built-in rules and warning cues run on the texts with a trigger only (see `_rules_db`)
+        triggers = sorted({t for ts in builtins.RULE_TRIGGERS.values() for t in ts} | set(builtins.CUE_TRIGGERS))
+        for t in triggers:
+            add(re.escape(t), ci, TRIGGER, -1, len(t.encode("utf-8")))
         for m in UNICODE_MARKERS:
             add(m, 0, MARKER, -1)
         for m in ASCII_MARKERS:
@@ -143,7 +151,22 @@ class Matcher:
         self.check_right = np.array(check_right, bool)
         self._fast_patterns = (exprs, flags)  # kept for diagnostics (bench)
         self.fast_db = _compile(exprs, flags, self.lexicon.path, owners_for_errors)
+        self._compile_rules_db()
         self._verified = np.array(sorted(c for c, r in self.deep.rules_by_code.items() if r.verify is not None), np.int64)
+
+    def _compile_rules_db(self) -> None:
+        """Built-in rules (reporting their start) and warning cues: regexes, for triggered texts."""
+        ci, ml, som = hyperscan.HS_FLAG_CASELESS, hyperscan.HS_FLAG_MULTILINE, hyperscan.HS_FLAG_SOM_LEFTMOST
+        exprs, flags, kind, owner = [], [], [], []
+        for rule in builtins.RULES:
+            exprs.append(rule.pattern), flags.append(ci | ml | som), kind.append(BUILTIN)
+            owner.append(self.deep._builtin_codes[f"builtin:{rule.name}"])
+        for cue in builtins.WARN_CUES:
+            exprs.append(cue), flags.append(ci | ml), kind.append(CUE), owner.append(-1)
+        self.rules_kind = np.array(kind, np.int64)
+        self.rules_owner = np.array(owner, np.int64)
+        self.rules_db = _compile(exprs, flags, self.lexicon.path, [None] * len(exprs))
+        self._rules_scratch = hyperscan.Scratch(self.rules_db)
 
     # ------------------------------------------------------------------ scan
 
@@ -170,14 +193,18 @@ class Matcher:
         flagged[rows[k == MARKER]] = True
         flagged[_rows_with_two_byte_chars(buf, row_start)] = True
         a = np.flatnonzero(k == ANCHOR)
+        anchor_rows = np.zeros(0, np.int64)
         if a.size:
-            flagged[self._unexplained_anchor_rows(rows, start, to, ids, a, np.flatnonzero(lex))] = True
+            anchor_rows = self._unexplained_anchor_rows(rows, start, to, ids, a, np.flatnonzero(lex))
+            anchor_rows = anchor_rows[~flagged[anchor_rows]]  # rows with a marker get the deep scan anyway
         keep_fast = ~flagged[rows]
 
-        cue_rows = np.unique(rows[(k == CUE) & keep_fast])
         parts = [self._lexicon_part(ids, rows, start, to, lex & keep_fast)]
-        parts.append(self._builtin_part(buf, ids, rows, start, to, (k == BUILTIN) & keep_fast & within, row_start))
+        trig_rows = np.unique(rows[(k == TRIGGER) & keep_fast])
+        rule_part, cue_rows = self._rules_part(arr, trig_rows, row_start)
+        parts.append(rule_part)
         parts.append(self._regex_part(arr, ids, rows, (k == REGEX) & keep_fast))
+        parts.append(self._variant_part(arr, anchor_rows))
         fast = _concat(parts)
         fast_hits = self._finalise(buf, row_start, fast, cue_rows)
 
@@ -210,20 +237,74 @@ class Matcher:
         covered = same_row & (ends_max[np.maximum(pos, 0)] >= a_end)
         return np.unique(a_rows[~covered])
 
+    def _rules_part(self, arr, trig_rows: np.ndarray, row_start: np.ndarray):
+        """Built-in rules and cues over the triggered texts; spans mapped back into the batch buffer."""
+        if trig_rows.size == 0:
+            z = np.zeros(0, np.int64)
+            return (z, z, z, z, z, np.zeros(0)), z
+        sub = arr.take(pa.array(trig_rows, pa.int64()))
+        sbuf, srs = joined_buffer(sub)
+        ids, frm, to = _run(self.rules_db, sbuf.tobytes(), self._rules_scratch)
+        if ids.size == 0:
+            z = np.zeros(0, np.int64)
+            return (z, z, z, z, z, np.zeros(0)), z
+        k = self.rules_kind[ids]
+        srows = np.searchsorted(srs, to - 1, side="right") - 1
+        cue_rows = np.unique(trig_rows[srows[k == CUE]])
+        sel = (k == BUILTIN) & (frm >= srs[srows])
+        rows, sig, f, t, ctx, w = self._builtin_part(sbuf, self.rules_owner[ids], srows, frm, to, sel, srs)
+        shift = row_start[trig_rows[rows]] - srs[rows]  # same bytes, other buffer
+        return (trig_rows[rows], sig, f + shift, t + shift, ctx, w), cue_rows
+
+    def _variant_part(self, arr, rows: np.ndarray):
+        """Plain texts where a fragment of a term stood outside any whole term: repeated letters or one edit.
+
+        These texts have no other sign of obfuscation, so their words need only the skeleton's
+        last steps (`l` read as `i`, repeats collapsed) and the fuzzy index, word by word.
+        """
+        out = ([], [], [], [], [], [])
+        if rows.size == 0:
+            return tuple(np.zeros(0, np.int64) for _ in range(5)) + (np.zeros(0),)
+        cache = self._variant_cache
+        texts = arr.take(pa.array(rows, pa.int64())).to_pylist()
+        for row, text in zip(rows.tolist(), texts):
+            for m in _WORD.finditer(text or ""):
+                w = m.group()
+                found = cache.get(w)
+                if found is None:
+                    found = self._variant_of(w)
+                    if len(cache) < 1_000_000:
+                        cache[w] = found
+                for code, factor in found:
+                    for lst, val in zip(out, (row, code, -1 - m.start(), -1 - m.end(), USE,
+                                              self.signals[code].weight * factor)):
+                        lst.append(val)
+        return tuple(np.array(x, dt) for x, dt in zip(out, (np.int64,) * 5 + (np.float64,)))
+
+    def _variant_of(self, word: str) -> tuple[tuple[int, float], ...]:
+        if len(word) < ANCHOR_MIN_LETTERS - 1:
+            return ()
+        sk = _REPEATS.sub(r"\1", word.lower().replace("l", "i"))
+        codes = self._skeleton_codes.get(sk)
+        if codes is not None:
+            return tuple((c, 1.0) for c in codes)
+        return tuple((c, FUZZY_WEIGHT) for c in self.deep.fuzzy.lookup(sk))
+
     def _lexicon_part(self, ids, rows, start, to, sel):
         sig = self.owner[ids[sel]]
         n = int(sel.sum())
         return rows[sel], sig, start[sel], to[sel], np.zeros(n, np.int64), self.signal_weight[sig]
 
-    def _builtin_part(self, buf, ids, rows, start, to, sel, row_start):
-        direct = sel & ~np.isin(self.owner[ids], self._verified)
-        sig = self.owner[ids[direct]]
+    def _builtin_part(self, buf, codes, rows, start, to, sel, row_start):
+        verified = np.isin(codes, self._verified)
+        direct = sel & ~verified
+        sig = codes[direct]
         parts = [(rows[direct], sig, start[direct], to[direct], self.deep.signal_context[sig], self.signal_weight[sig])]
         out = ([], [], [], [], [], [])
         raw = None
-        for i in np.flatnonzero(sel & np.isin(self.owner[ids], self._verified)).tolist():
+        for i in np.flatnonzero(sel & verified).tolist():
             raw = raw if raw is not None else buf.tobytes()
-            code = int(self.owner[ids[i]])
+            code = int(codes[i])
             f, t = int(start[i]), int(to[i])
             matched = raw[f:t].decode("utf-8", "replace").lower()
             rs = int(row_start[rows[i]])
@@ -284,8 +365,10 @@ class Matcher:
                 m = raw[s:e].decode("utf-8", "replace")
                 c_end[i] = c_start[i] + len(m)
                 matched.append(m)
+        # a term found as a variant (repeats, one edit) was obfuscated; operator regexes are not terms
+        obfuscated = is_char & (sig < self.n_lexicon) & np.isin(sig, self._term_codes)
         return Hits(row=rows, signal=sig, start=c_start, end=c_end, matched=matched,
-                    obfuscated=np.zeros(rows.size, bool), context=ctx, weight=weight, warn_rows=cue_rows)
+                    obfuscated=obfuscated, context=ctx, weight=weight, warn_rows=cue_rows)
 
 
 def choose_anchors(value: str) -> list[str]:

@@ -33,7 +33,6 @@ MAIN_NAMES = ["pixlane", "snapora", "lumigram", "framecast", "shutterbox", "glim
 MICRO_NAMES = ["chatter", "blurtly", "squawk", "murmurly", "tweeter", "peep"]
 PRO_NAMES = ["workline", "careerly", "proconnect", "guildnet", "vocation", "resumely"]
 PRO_URL_PATHS = ["in", "p", "people", "profile"]
-CHANNEL_NAMES = ["news", "dev", "art", "games", "city", "music"]
 
 
 @dataclass
@@ -132,7 +131,6 @@ class _Builder:
             community=None, created=None, quiet_at=None, backup_of=None, minor=None, quietbio=None) -> np.ndarray:
         if n <= 0:
             return np.zeros(0, dtype=np.int64)
-        rng = self.rng
         if person is None:
             person, first, last = self.new_people(n)
         if community is None:
@@ -155,7 +153,6 @@ class _Builder:
         c["quietbio"].append(full(quietbio, False).astype(bool))
         idx = np.arange(self.n, self.n + n)
         self.n += n
-        _ = rng
         return idx
 
     def default_community(self, kind: str, n: int) -> np.ndarray:
@@ -296,7 +293,6 @@ def build_population(rng: np.random.Generator, params: WorldParams, n_main: int,
 
 
 def _add_decoys(b: _Builder, plat: int, n: int, p: WorldParams) -> None:
-    rng = b.rng
     b.add(plat, "advocate", _count(p.advocate, n, 2))
     b.add(plat, "journalist", _count(p.journalist, n, 1))
     n_cre = _count(p.adult_creator, n, 2)
@@ -308,7 +304,6 @@ def _add_decoys(b: _Builder, plat: int, n: int, p: WorldParams) -> None:
     b.add(plat, "teen_trader", n_tt)
     b.add(plat, "art_seller", _count(p.art_seller, n, 2))
     b.add(plat, "benign_promo", _count(p.benign_promo, n, 1))
-    _ = rng
 
 
 def _add_backups(pop: Population, rng: np.random.Generator, p: WorldParams) -> None:

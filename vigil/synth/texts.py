@@ -54,6 +54,12 @@ class Vocab:
     sale_known: list[str]
     payment_known: list[str]
     misspellings: dict[str, str] = field(default_factory=dict)  # variant -> base
+    misspelling_uses: dict[str, int] = field(default_factory=dict)  # variant -> times written
+
+    def misspelled(self, variant: str, base: str) -> str:
+        self.misspellings[variant] = base
+        self.misspelling_uses[variant] = self.misspelling_uses.get(variant, 0) + 1
+        return variant
 
     def code_tags(self) -> list[str]:
         return list(self.code_words) + [w + s for w, s in zip(self.code_words, self.tag_suffixes)]
@@ -71,9 +77,7 @@ class Texts:
         rng = self.rng
         w = _pick(rng, ring_words)
         if rng.random() < self.p.misspell:
-            m = misspell(w, rng)
-            self.v.misspellings[m] = w
-            return m
+            return self.v.misspelled(misspell(w, rng), w)
         return obfuscate(w, rng, self.p.obf, self.p.combo, self.obf_weights)[0]
 
     def code_tag(self, ring_words: list[str]) -> str:
@@ -82,9 +86,7 @@ class Texts:
         if w in self.v.code_words and rng.random() < 0.5:
             w = w + self.v.tag_suffixes[self.v.code_words.index(w)]
         if rng.random() < self.p.misspell:
-            m = misspell(w, rng)
-            self.v.misspellings[m] = w
-            w = m
+            w = self.v.misspelled(misspell(w, rng), w)
         elif rng.random() < self.p.obf * 0.5:
             w = obfuscate(w, rng, 1.0, 0.0, self.obf_weights)[0]
         return "#" + tag_variant(w, rng, self.p.tag_suffix)

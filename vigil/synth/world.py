@@ -27,7 +27,7 @@ from vigil.synth import media as M
 from vigil.synth.activity import COMPANIES, EDGE_KINDS, JOBS, PostMaker, add_comments, follow_graph, interactions
 from vigil.synth.export import rfc3339, write_columns, write_table
 from vigil.synth.params import as_dict, draw_params
-from vigil.synth.population import (AVATAR_DEFAULT, AVATAR_NONE, AVATAR_OWN, AVATAR_STOCK, DAY, KINDS, K,
+from vigil.synth.population import (AVATAR_DEFAULT, AVATAR_NONE, AVATAR_OWN, AVATAR_STOCK, KINDS, K,
                                     NETWORK_KINDS, Population, assign_avatars, assign_interests, build_population,
                                     make_ids, make_names)
 from vigil.synth.recommend import recommend
@@ -589,8 +589,9 @@ def _write_truth(truth_dir: Path, pop: Population, pics: Pictures, by_person, se
         for t in vocab.emergent:
             if blob.count(t) >= 3:
                 w.writerow([t, "new", ""])
+        # Misspellings are written only by network accounts, so their use count is their count there.
         for t, base in sorted(vocab.misspellings.items()):
-            if len(t) >= 4 and blob.count(t.lower()) >= 3 and t not in vocab.code_words:
+            if len(t) >= 4 and vocab.misspelling_uses[t] >= 3 and t not in vocab.code_words:
                 w.writerow([t, "misspelling", base])
     with open(truth_dir / "truth_media.csv", "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f, lineterminator="\n")

@@ -1,6 +1,6 @@
 """Queue page latency with 100,000 cases (SQLite, and PostgreSQL when reachable).
 
-    .venv/bin/python bench/queue.py [--cases 100000] [--requests 60]
+    .venv/bin/python bench/review_queue.py [--cases 100000] [--requests 60]
 
 Prints the median and 95th percentile of each page, and its ratio to /api/health measured in
 the same process (the framework's own floor). The issue's bar: queue page median <= 200 ms.
@@ -8,27 +8,20 @@ the same process (the framework's own floor). The issue's bar: queue page median
 
 from __future__ import annotations
 
+
+import argparse
 import sys
-from pathlib import Path
+import statistics
+import tempfile
+import time
 
-# This file is named queue.py: keep its folder off sys.path so it does not shadow the standard
-# library's `queue` (which asyncio needs), and put the repository on it instead.
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
-sys.path.insert(0, str(_HERE.parent))
+from fastapi.testclient import TestClient
+from sqlalchemy import insert
 
-import argparse  # noqa: E402
-import statistics  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-
-from fastapi.testclient import TestClient  # noqa: E402
-from sqlalchemy import insert  # noqa: E402
-
-from vigil.cases import users  # noqa: E402
-from vigil.cases.db import open_db  # noqa: E402
-from vigil.cases.models import Case  # noqa: E402
-from vigil.web.app import create_app  # noqa: E402
+from vigil.cases import users
+from vigil.cases.db import open_db
+from vigil.cases.models import Case
+from vigil.web.app import create_app
 
 PASSWORD = "benchmark password"
 BATCH = 10_000
