@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# bench/ holds scripts named like stdlib modules (queue.py): never import from the script's folder
+# never import from the script's own folder: a bench script named like a stdlib module would shadow it
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 DATA = ROOT / "bench" / "_data"

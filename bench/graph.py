@@ -86,8 +86,10 @@ def generate(out: Path, accounts: int, edges: int, seed: int = 1) -> Path:
         extra_s.append(np.full(5, b)), extra_d.append(t), extra_k.append(np.full(5, "follow"))
         extra_s.append(np.full(2, b)), extra_d.append(t[:2]), extra_k.append(np.full(2, "comment"))
         comments += [(b, s) for s in t[:2]]
+    promo_targets = []
     for f in facil:
         t = rng.choice(sellers, 8, replace=False)
+        promo_targets.append(t)
         extra_s.append(np.full(8, f)), extra_d.append(t), extra_k.append(np.full(8, "mention"))
     # Sellers also follow teens; teens and adults follow a seller now and then.
     extra_s.append(rng.choice(sellers, k_t // 20)), extra_d.append(rng.choice(teens, k_t // 20))
@@ -119,6 +121,9 @@ def generate(out: Path, accounts: int, edges: int, seed: int = 1) -> Path:
             post_rows[k].append(v)
     for s in sellers:
         post(f"p{s}", s, "vexkin menu in bio")
+    for f, targets in zip(facil, promo_targets):
+        for j, t in enumerate(targets):
+            post(f"f{f}_{j}", f, f"🔁 @{handles[int(t)]} vexkin menu in bio")
     hit_rows = []
     for j, (b, s) in enumerate(comments):
         post(f"c{j}", b, "how much", reply=f"p{s}", kind="comment")
@@ -216,16 +221,24 @@ def run_networkx(ws_dir: str) -> dict:
     g.add_edges_from(zip(e["src"].to_pylist(), e["dst"].to_pylist(), e["kind"].to_pylist()))
     t_build = time.perf_counter() - t
     sig = pq.read_table(ws / "account_signals.parquet").to_pylist()
-    start = {r["account_id"] for r in sig if r["explicit"] > 0 or r["age_minor"] > 0} & set(g.nodes)
+    evidence = {r["account_id"] for r in sig} & set(g.nodes)
+    start = {r["account_id"] for r in sig if r["explicit"] > 0 or (r["age_minor"] > 0 and r["sale"] > 0)} & set(g.nodes)
     sellers = {r["account_id"] for r in sig if r["explicit"] > 0 and r["sale"] > 0} & set(g.nodes)
     und = g.to_undirected(as_view=True)
+    # The same focused crawl: two hops, going on only through relevant accounts.
     seen, frontier = set(start), set(start)
     for _ in range(2):
         nxt = set()
         for u in frontier:
             nxt.update(und.neighbors(u))
-        frontier = nxt - seen
-        seen |= frontier
+        reached = nxt - seen
+        seen |= reached
+        suspects, frontier = frontier, set()
+        for u in reached:
+            nbrs = set(und.neighbors(u))
+            k = len(nbrs & suspects)
+            if u in evidence or (k >= 2 and k >= 0.1 * len(nbrs)):
+                frontier.add(u)
     follows = {u: sum(1 for _, v, k in g.out_edges(u, keys=True) if k == "follow" and v in sellers) for u in seen}
     flagged = sellers | {u for u, k in follows.items() if k >= 2}
     sub = nx.Graph(und.subgraph(flagged))

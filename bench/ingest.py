@@ -5,9 +5,13 @@ next to a baseline measured in the same run (the ratio is what carries between m
 
     flock /tmp/vigil-heavy.lock .venv/bin/python bench/ingest.py            # 1M accounts, ~15M edges
     .venv/bin/python bench/ingest.py --accounts 100000                      # a quick run
+    .venv/bin/python bench/ingest.py --bad-rate 0 --no-baseline             # clean data, vigil only
 
-The export is generated once with DuckDB and cached under bench/_data/ (gitignored). Each
-measurement runs in its own subprocess, so its peak RSS is its own.
+The export (accounts.jsonl, edges.jsonl; --bad-rate of the edge lines corrupted the ways real
+exports are: cut off, single quotes, numeric ids, unknown kinds, missing fields) is generated
+once with DuckDB and cached under bench/_data/ (gitignored). Each measurement runs in its own
+subprocess, so its peak RSS is its own. On a shared machine the wall time says little: the
+`cpu s` column is the work itself, and `rows/cpu-s` x cores is the rate on idle cores.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import os  # noqa: E402
 import resource  # noqa: E402
 import subprocess  # noqa: E402
 import time  # noqa: E402
+
 DATA = ROOT / "bench" / "_data"
 
 # Corruptions injected at --bad-rate, the kinds a real export has (and the sample world shows).

@@ -1,8 +1,5 @@
-"""A workspace of the sample export with the TRUE sellers as `scores`, for checking the formulas.
-
-The workspace is built by the ingest stage when it is available; until then a lenient DuckDB
-loader reads just the columns the audit uses (malformed lines dropped, as ingest rejects them).
-"""
+"""A workspace of the sample export (built by the ingest stage) with the TRUE sellers as `scores`,
+for checking the audit's formulas, and tiny hand-made workspaces."""
 
 from __future__ import annotations
 
@@ -13,6 +10,7 @@ import pyarrow as pa
 import pytest
 
 from vigil import schemas
+from vigil.ingest import ingest_export
 from vigil.workspace import Workspace
 
 
@@ -24,27 +22,6 @@ def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
         else:
             cols.append(pa.nulls(table.num_rows, f.type))
     return pa.Table.from_arrays(cols, schema=schema)
-
-
-def _lenient_load(export: Path, ws: Workspace) -> None:
-    con = duckdb.connect()
-    v = "'VARCHAR'"
-    js = "format='newline_delimited', ignore_errors=true"
-    ws.write("accounts", _conform(con.sql(
-        f"SELECT * FROM read_json('{export}/accounts.jsonl', {js}, columns={{platform:{v}, account_id:{v}}})"
-    ).to_arrow_table(), schemas.ACCOUNTS))
-    ws.write("edges", _conform(con.sql(
-        f"SELECT * FROM read_json('{export}/edges.jsonl.gz', {js}, "
-        f"columns={{platform:{v}, src:{v}, dst:{v}, kind:{v}}}) WHERE platform IS NOT NULL"
-    ).to_arrow_table(), schemas.EDGES))
-    ws.write("posts", _conform(con.sql(
-        f"SELECT *, row_number() OVER () AS _line FROM read_json('{export}/posts.jsonl.gz', {js}, "
-        f"columns={{platform:{v}, post_id:{v}, account_id:{v}}}) WHERE platform IS NOT NULL"
-    ).to_arrow_table(), schemas.POSTS))
-    ws.write("recommendations", _conform(con.sql(
-        f"SELECT platform, viewer_id, surface, item_id, coalesce(item_kind, 'account') AS item_kind, query, "
-        f"rank::BIGINT AS rank FROM read_csv('{export}/recommendations.csv', all_varchar=true)"
-    ).to_arrow_table(), schemas.RECOMMENDATIONS))
 
 
 _BUILT: dict[Path, Path] = {}  # export -> a workspace already ingested in this process
@@ -61,14 +38,7 @@ def build_sample_workspace(export: Path, root: Path) -> Workspace:
                 shutil.copy2(_BUILT[export] / f"{name}.parquet", Path(root) / f"{name}.parquet")
         return Workspace(root)
     ws = Workspace(root)
-    try:
-        from vigil.ingest import ingest_export  # type: ignore[attr-defined]
-    except ImportError:
-        ingest_export = None
-    if ingest_export is not None:
-        ingest_export(export, ws, root.parent / "rejects.jsonl")
-    else:
-        _lenient_load(export, ws)
+    ingest_export(export, ws, Path(root).parent / "rejects.jsonl")
     pristine = Path(root).parent / "_pristine_inputs"
     pristine.mkdir(parents=True, exist_ok=True)
     for name in ("accounts", "posts", "edges", "recommendations"):

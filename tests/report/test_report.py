@@ -181,3 +181,16 @@ def test_cli_send_surfaces_failures_and_retries(report_dir, tmp_path, shared):
         assert r.exit_code == 0, r.output
         assert all(Ledger(drafts / "ledger.json").get(k)["state"] == "sent" for k in keys)
         assert sum(rep.state == "finished" for rep in server.reports.values()) == 2  # no duplicate
+
+
+def test_a_reviewer_confirmed_case_becomes_a_valid_report(sample_results):
+    from vigil.report.results import confirmed_case
+
+    res = load_results(sample_results)
+    low = next(a for a in res.accounts if a["role"] == "none")
+    case = confirmed_case(res, low["platform"], low["account_id"], case_id="case-42")
+    assert case.case_id == "case-42" and case.role == "none"
+    doc = cybertip.build_report_xml(case, ReportConfig())
+    assert cybertip.validation_errors(doc) == [] and b"Case case-42." in doc
+    with pytest.raises(KeyError):
+        confirmed_case(res, "photogram", "no-such-account")

@@ -95,3 +95,16 @@ def test_term_without_letters_is_rejected():
 def test_missing_file(tmp_path):
     with pytest.raises(LexiconError, match="cannot read"):
         load_lexicon(tmp_path / "nope.yaml")
+
+
+def test_cli_lexicon_check_reports_problems(tmp_path):
+    from typer.testing import CliRunner
+
+    from vigil.cli import app
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("version: 1\nsignals:\n- id: x\n  category: nope\n  kind: term\n  value: vexkin\n", encoding="utf-8")
+    res = CliRunner().invoke(app, ["lexicon", "check", str(bad)])
+    assert res.exit_code == 1 and "unknown category" in res.output
+    res = CliRunner().invoke(app, ["lexicon", "check", str(shared_dir() / "worlds" / "sample" / "lexicon.yaml")])
+    assert res.exit_code == 0 and "entries OK" in res.output

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import pyarrow as pa
 
 from vigil.graph.build import AccountGraph, _has_view
 
@@ -144,7 +145,8 @@ def _own_space(con, ev: Evidence) -> None:
     """Advertising is what an account publishes as its own; a buyer who writes a code word under a
     seller's post ("dm'd, want the vexkin set") is asking, not selling. Where signal hits can be
     placed (profile or post, and the post's kind), the selling categories are re-summed over the
-    account's own space only."""
+    account's own space only. Context belongs to a text, not to one match: a post (or profile
+    field) with any warning-context hit is warning talk, and none of its hits count as use."""
     if not (_has_view(con, "signal_hits") and _has_column(con, "posts", "reply_to")):
         return
     kind = "coalesce(p.kind, 'post') = 'comment'" if _has_column(con, "posts", "kind") else "false"
@@ -156,7 +158,10 @@ def _own_space(con, ev: Evidence) -> None:
         FROM signal_hits h
         LEFT JOIN posts p ON p.platform = h.platform AND p.post_id = h.post_id
         JOIN nodes n ON n.platform = h.platform AND n.account_id = h.account_id
-        WHERE h.post_id IS NULL OR (p.post_id IS NOT NULL AND p.reply_to IS NULL AND NOT ({kind}))
+        WHERE (h.post_id IS NULL OR (p.post_id IS NOT NULL AND p.reply_to IS NULL AND NOT ({kind})))
+          AND NOT EXISTS (SELECT 1 FROM signal_hits w WHERE w.context = 'warn' AND w.platform = h.platform
+                          AND w.account_id = h.account_id AND w.post_id IS NOT DISTINCT FROM h.post_id
+                          AND (h.post_id IS NOT NULL OR w.field IS NOT DISTINCT FROM h.field))
         GROUP BY n.code""").fetchnumpy()
     codes = np.asarray(res["code"], dtype=np.int64)
     for c in OWN_SPACE:
@@ -182,6 +187,34 @@ def _load_times(con, ev: Evidence) -> None:
         res = con.sql(f"""SELECT n.code, (epoch(TIMESTAMPTZ '{ref}') - epoch(max(p.created_at))) / 86400.0 AS q
                           FROM posts p JOIN nodes n USING (platform, account_id) GROUP BY n.code""").fetchnumpy()
         ev.last_active_days[np.asarray(res["code"], dtype=np.int64)] = np.asarray(res["q"], dtype=float)
+
+
+def profile_declares_safety_role(con, g: AccountGraph, codes: np.ndarray) -> np.ndarray:
+    """Whether each account's bio states a safety, reporting or research role ("child safety
+    researcher | report, don't engage"), by the signals stage's own warning cues. Such an account
+    follows sellers to watch them; its profile may hold no lexicon term at all, so no warning-
+    context hit says so."""
+    out = np.zeros(len(codes), dtype=bool)
+    if not len(codes) or not _has_column(con, "accounts", "bio"):
+        return out
+    try:
+        from vigil.signals.builtins import WARN_CUES
+    except ImportError:
+        return out
+    import re
+
+    cue = re.compile("|".join(f"(?:{c})" for c in WARN_CUES), re.IGNORECASE)
+    con.register("_cand", pa.table({"code": pa.array(codes.astype(np.int32))}))
+    try:
+        res = con.sql("""SELECT c.code, a.bio FROM _cand c JOIN nodes n ON n.code = c.code
+                         JOIN accounts a ON a.platform = n.platform AND a.account_id = n.account_id""").fetchall()
+    finally:
+        con.unregister("_cand")
+    pos = {int(c): i for i, c in enumerate(codes.tolist())}
+    for code, bio in res:
+        if bio and cue.search(bio):
+            out[pos[int(code)]] = True
+    return out
 
 
 def _has_column(con, table: str, column: str) -> bool:

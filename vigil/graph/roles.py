@@ -21,7 +21,7 @@ import numpy as np
 
 from vigil.graph import backup as backup_mod
 from vigil.graph.build import AccountGraph
-from vigil.graph.evidence import Evidence
+from vigil.graph.evidence import Evidence, profile_declares_safety_role
 from vigil.graph.features import Neighbourhood, propagation, request_counts, requests_received
 
 # --- what an account must show to hold a role (counts of distinct accounts) ---
@@ -29,6 +29,9 @@ from vigil.graph.features import Neighbourhood, propagation, request_counts, req
 # asking one of them to sell, or asking two, does not.
 BUYER_MIN_FOLLOWS_WITH_REQUEST = 2
 BUYER_MIN_SELLERS_ASKED = 2
+# Asking the one seller it follows again and again ("how much" under two of its posts) is buying
+# intent too; a single "interested!" under a post the feed showed is not.
+BUYER_MIN_REQUESTS_ONE_SELLER = 2
 # Without request language: a follower of two sellers who comments on / messages two of them
 # (buyers take the talk to DMs), or a follower of three who writes to one and likes or writes to
 # three. Likes alone never make a buyer (curious followers like what the feed shows them).
@@ -67,6 +70,9 @@ P_PER_SELLER_FOLLOWED = 0.2
 P_PER_SELLER_ENGAGED = 0.15
 P_PER_SELLER_PROMOTED = 0.35
 P_PROPAGATION = 0.1
+# Accounts made together: created within this many days of other flagged accounts (a batch of
+# fresh accounts after a wave of bans).
+CREATION_BURST_DAYS = 2.0
 # Scores of accounts left at `none` stay below this: they are context, not findings.
 NONE_CAP = 0.45
 
@@ -76,7 +82,7 @@ FEATURES = (
     "sellers_asked", "request_comments", "engages_sellers", "messages_sellers", "likes_sellers",
     "promotes_sellers", "promo_ratio",
     "followed_by_sellers", "mutual_sellers", "buyers_asking", "propagation", "young_account",
-    "backup_of_seller", "shared_avatar", "rule_seller", "rule_buyer", "rule_facilitator",
+    "backup_of_seller", "shared_avatar", "creation_burst", "rule_seller", "rule_buyer", "rule_facilitator",
 )
 
 
@@ -88,6 +94,7 @@ class RoleResult:
     reasons: list[str]
     backup_of: np.ndarray  # global code or -1
     features: dict[str, np.ndarray] = field(default_factory=dict)
+    rule_role: np.ndarray | None = None  # the rules' roles, kept when a refitted model overrides them
 
 
 def _noisy_or(*terms: np.ndarray) -> np.ndarray:
@@ -102,7 +109,7 @@ def _per(p: float, k: np.ndarray) -> np.ndarray:
     return 1.0 - (1.0 - p) ** np.maximum(k, 0)
 
 
-def assign_roles(g: AccountGraph, ev: Evidence, codes: np.ndarray, adj_local=None) -> RoleResult:
+def assign_roles(g: AccountGraph, ev: Evidence, codes: np.ndarray, adj_local=None, con=None) -> RoleResult:
     n, m = g.n, len(codes)
     local = np.full(n, -1, dtype=np.int64)
     local[codes] = np.arange(m)
@@ -185,9 +192,15 @@ def assign_roles(g: AccountGraph, ev: Evidence, codes: np.ndarray, adj_local=Non
     own_ads = ad_explicit | ad_minor | (media > 0)
     buyer = (((sellers_asked >= 1) & (follows_s >= BUYER_MIN_FOLLOWS_WITH_REQUEST))
              | (sellers_asked >= BUYER_MIN_SELLERS_ASKED)
+             | ((req_comments >= BUYER_MIN_REQUESTS_ONE_SELLER) & (follows_s >= 1))
              | ((follows_s >= BUYER_MIN_FOLLOWS_NO_REQUEST) & (engaged >= BUYER_MIN_ENGAGED_NO_REQUEST))
              | ((follows_s >= BUYER_MIN_FOLLOWS_WIDE) & (engaged >= 1) & (touched >= BUYER_MIN_TOUCHED_WIDE)))
     buyer &= ~seller & ~facilitator & ~own_ads & ~(s["warn"] > 0)
+    safety_role = np.zeros(m, dtype=bool)
+    if con is not None and buyer.any():
+        cand = np.flatnonzero(buyer)
+        safety_role[cand] = profile_declares_safety_role(con, g, codes[cand])
+        buyer &= ~safety_role
 
     # 6. Graph position for the scores and the reasons.
     followed_by_s = nb.in_count(("follow",), sg)
@@ -219,6 +232,8 @@ def assign_roles(g: AccountGraph, ev: Evidence, codes: np.ndarray, adj_local=Non
     role[seller] = "seller"
     role[facilitator] = "facilitator"
     role[buyer] = "buyer"
+    burst = _creation_burst(ev.created_days[codes], g.platform[codes], (role == "seller") | (role == "facilitator"))
+    feats["creation_burst"] = np.log1p(burst)
     # The rules' verdict is itself a feature: a refitted model starts from it and learns where
     # reviewers disagree, instead of relearning everything from a few hundred labels.
     for r in ("seller", "buyer", "facilitator"):
@@ -283,10 +298,14 @@ def assign_roles(g: AccountGraph, ev: Evidence, codes: np.ndarray, adj_local=Non
             r.append(f"close to confirmed sellers in the network (top {max(1, round(100 * (1 - prop[i])))}%)")
         if role[i] == "seller" and young[i] > 0.5:
             r.append(f"account {int(ev.created_days[c])} days old at export")
+        if role[i] != "none" and burst[i] >= 2:
+            r.append(f"created within {CREATION_BURST_DAYS:g} days of {_n(burst[i], 'other flagged account')}")
         # Why a look-alike stays clear.
         if role[i] == "none":
             if s["warn"][i] > 0:
                 r.append("quotes flagged terms in a warning/reporting context (not counted as use)")
+            if safety_role[i]:
+                r.append("profile states a safety/reporting role: follows sellers to monitor them")
             if s["age_adult"][i] > 0 and commerce[i] > 0 and not (s["explicit"][i] or s["age_minor"][i]):
                 r.append("adult-age claims with sale terms but no explicit or minor-age signals")
             if s["age_minor"][i] > 0 and not ad_minor[i] and not s["explicit"][i]:
@@ -298,6 +317,19 @@ def assign_roles(g: AccountGraph, ev: Evidence, codes: np.ndarray, adj_local=Non
         reasons.append("; ".join(x for x in r if x))
     return RoleResult(codes=codes, role=role, score=score, reasons=reasons, backup_of=np.where(
         backup_of >= 0, backup_of, -1), features=feats)
+
+
+def _creation_burst(created_days: np.ndarray, platform: np.ndarray, flagged: np.ndarray) -> np.ndarray:
+    """Per account: other flagged accounts of its platform created within CREATION_BURST_DAYS."""
+    out = np.zeros(len(created_days))
+    known = np.isfinite(created_days)
+    for plat in np.unique(platform[flagged & known]).tolist():
+        ref = np.sort(created_days[flagged & known & (platform == plat)])
+        idx = np.flatnonzero(known & (platform == plat))
+        lo = np.searchsorted(ref, created_days[idx] - CREATION_BURST_DAYS, side="left")
+        hi = np.searchsorted(ref, created_days[idx] + CREATION_BURST_DAYS, side="right")
+        out[idx] = hi - lo - (flagged[idx]).astype(float)  # not counting itself
+    return np.maximum(out, 0.0)
 
 
 def _n(k, noun: str) -> str:

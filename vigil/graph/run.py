@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 
 import numpy as np
@@ -23,7 +22,6 @@ START_WEIGHTS = {"seed": 8.0, "media": 6.0, "explicit": 2.0, "age_minor": 0.5, "
 # Weak evidence of one's own (request language, sale terms) lifts a neighbour's crawl priority.
 WEAK_WEIGHTS = {"request": 0.5, "sale": 0.25, "contact": 0.25, "payment": 0.25}
 
-SCORE_COLUMNS = list(schemas.SCORES.names)
 
 
 def run_graph(ws: Workspace, *, score_all: bool = False, max_nodes: int = DEFAULT_MAX_NODES,
@@ -52,7 +50,7 @@ def run_graph(ws: Workspace, *, score_all: bool = False, max_nodes: int = DEFAUL
     timings["expand_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    res = assign_roles(g, ev, codes, adj_local=adj_local)
+    res = assign_roles(g, ev, codes, adj_local=adj_local, con=con)
     if model is None:
         model = model_mod.load_model(ws)
     if model is not None:
@@ -80,8 +78,7 @@ def run_graph(ws: Workspace, *, score_all: bool = False, max_nodes: int = DEFAUL
     ws.write("communities", comm_table)
     feat = {"platform": keys["platform"], "account_id": keys["account_id"]}
     feat.update({f: pa.array(res.features[f], pa.float64()) for f in FEATURES})
-    feat["rule_role"] = pa.array(res.rule_role.tolist() if hasattr(res, "rule_role") else res.role.tolist(),
-                                 pa.string())
+    feat["rule_role"] = pa.array((res.rule_role if res.rule_role is not None else res.role).tolist(), pa.string())
     ws.write("graph_features", pa.table(feat))
 
     roles, counts = np.unique(res.role, return_counts=True)
@@ -93,7 +90,6 @@ def run_graph(ws: Workspace, *, score_all: bool = False, max_nodes: int = DEFAUL
         "model": (model or {}).get("kind", "rules"),
         "timings_s": {k: round(v, 3) for k, v in timings.items()},
     }
-    json.dumps(stats)
     return stats
 
 

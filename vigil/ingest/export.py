@@ -24,8 +24,8 @@ from vigil.workspace import Workspace
 TABLES = tuple(schemas.INPUT_TABLES)  # accounts, posts, edges, recommendations
 FORMATS = (".jsonl", ".jsonl.gz", ".csv", ".csv.gz", ".parquet")
 WORKERS = max(1, min(4, os.cpu_count() or 1))
-IN_FLIGHT = WORKERS + 2  # blocks parsed ahead of the writer: keeps both cores busy, memory bounded
-ROW_GROUP_ROWS = 1 << 20  # pieces are gathered into row groups this big before writing
+IN_FLIGHT = 4 * WORKERS  # blocks parsed ahead of the writer: workers stay busy while it writes; memory stays bounded
+ROW_GROUP_ROWS = 1 << 19  # pieces are gathered into row groups this big before writing
 
 
 class ExportError(ValueError):

@@ -141,7 +141,7 @@ class _Lines:
         # No bounds juggling: an empty line's "first byte" is its own newline (not '{'), and a
         # line short enough for e-1 or e-2 to leave it cannot also start with '{' and end with '}'.
         last = a[e - 1]
-        ok = (a[s] == 0x7B) & ((last == 0x7D) | ((last == 0x0D) & (a[e - 2] == 0x7D)))
+        ok = (a[s] == 0x7B) & ((last == 0x7D) | ((last == 0x0D) & (a[np.maximum(e - 2, 0)] == 0x7D)))
         try:
             self.block.decode("utf-8")
         except UnicodeDecodeError:

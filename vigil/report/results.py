@@ -91,12 +91,13 @@ def load_results(results_dir: Path) -> Results:
     return res
 
 
-def _profiles(res: Results) -> dict[tuple[str, str], dict]:
-    """Profile fields of every flagged or linked account (not of the whole platform)."""
-    keys = {(a["platform"], a["account_id"]) for a in res.flagged}
-    for link in res.links:
-        keys.add((link["platform_a"], link["account_a"]))
-        keys.add((link["platform_b"], link["account_b"]))
+def _profiles(res: Results, keys: set[tuple[str, str]] | None = None) -> dict[tuple[str, str], dict]:
+    """Profile fields of every flagged or linked account (not of the whole platform), or of `keys`."""
+    if keys is None:
+        keys = {(a["platform"], a["account_id"]) for a in res.flagged}
+        for link in res.links:
+            keys.add((link["platform_a"], link["account_a"]))
+            keys.add((link["platform_b"], link["account_b"]))
     if not keys or not res.table_exists("accounts"):
         return {}
     con = res.ws.connect()
@@ -195,9 +196,23 @@ def _files_by_account(res: Results, keys: set[tuple[str, str]], sellers: set[tup
     return out
 
 
-def escalation_cases(res: Results, min_score: float = ESCALATE_MIN_SCORE) -> list[EscalationCase]:
+def confirmed_case(res: Results, platform: str, account_id: str, case_id: str | None = None) -> EscalationCase:
+    """The report-ready case of one account a reviewer confirmed (whatever its model score)."""
+    if (platform, account_id) not in res.profiles:
+        res.profiles.update(_profiles(res, {(platform, account_id)}))
+    cases = escalation_cases(res, min_score=0.0, only={(platform, account_id)}, any_role=True)
+    if not cases:
+        raise KeyError(f"{platform}:{account_id} is not among the scored accounts of {res.root}")
+    if case_id:
+        cases[0].case_id = case_id
+    return cases[0]
+
+
+def escalation_cases(res: Results, min_score: float = ESCALATE_MIN_SCORE, only: set[tuple[str, str]] | None = None,
+                     any_role: bool = False) -> list[EscalationCase]:
     """The accounts the investigation would escalate, each as a report-ready case."""
-    chosen = [a for a in res.flagged if a["score"] >= min_score]
+    pool = res.accounts if any_role else res.flagged
+    chosen = [a for a in pool if a["score"] >= min_score and (only is None or (a["platform"], a["account_id"]) in only)]
     keys = {(a["platform"], a["account_id"]) for a in chosen}
     evidence = _evidence_by_account(res, keys)
     sellers = {(a["platform"], a["account_id"]) for a in chosen if a["role"] == "seller"}

@@ -348,18 +348,20 @@ def joined_buffer(texts: pa.Array | list[str | None]) -> tuple[np.ndarray, np.nd
 
 
 def _run(db, data: bytes, scratch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    ids: list[int] = []
-    frm: list[int] = []
-    to: list[int] = []
+    """Scan one buffer; (pattern ids, starts, ends). The callback is the per-match cost: keep it one append."""
+    found: list[tuple[int, int, int]] = []
+    append = found.append
 
     def on_match(i, f, t, flags, ctx):
-        ids.append(i)
-        frm.append(f)
-        to.append(t)
+        append((i, f, t))
 
     if data:
         db.scan(data, match_event_handler=on_match, scratch=scratch)
-    return np.array(ids, np.int64), np.array(frm, np.int64), np.array(to, np.int64)
+    if not found:
+        z = np.zeros(0, np.int64)
+        return z, z, z
+    arr = np.array(found, np.int64)
+    return arr[:, 0], arr[:, 1], arr[:, 2]
 
 
 def _compile(exprs: list[str], flags, path: str, owners: list[Entry | None]):

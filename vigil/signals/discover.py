@@ -15,7 +15,6 @@ import math
 
 import numpy as np
 import pyarrow as pa
-from scipy.stats import hypergeom
 
 from vigil import schemas
 from vigil.signals.lexicon import Lexicon
@@ -82,6 +81,8 @@ def discover_terms(ws: Workspace, lexicon: Lexicon) -> pa.Table:
 
 def fisher_one_sided(a: int, b: int, n1: int, n0: int) -> float:
     """P(at least `a` of the a+b users of a word are high-risk) if the word ignored risk."""
+    from scipy.stats import hypergeom
+
     return float(hypergeom.sf(a - 1, n1 + n0, n1, a + b))
 
 

@@ -49,7 +49,6 @@ ASCII_MARKERS = (
 # English letter frequencies (per mille), to pick the rarest fragments of a term as anchors.
 _LETTER_FREQ = dict(zip("etaoinshrdlcumwfgypbvkjxqz",
                         (127, 91, 82, 75, 70, 67, 63, 61, 60, 43, 40, 28, 28, 24, 24, 22, 20, 20, 19, 15, 10, 8, 2, 2, 1, 1)))
-_WORD = re.compile(r"[A-Za-z]+")
 _REPEATS = re.compile(r"(.)\1+")
 ANCHOR_MIN_LETTERS = 5  # shorter terms get no anchors (no fuzzy matching either)
 ANCHOR_LEN = 3
@@ -94,7 +93,7 @@ class Matcher:
         self._compile_fast_db()
         self._scratch = hyperscan.Scratch(self.fast_db)
         self.counters = {"texts": 0, "deep_texts": 0}
-        self._variant_cache: dict[str, tuple[tuple[int, float], ...]] = {}
+        self._variant_cache: dict[bytes, tuple[tuple[int, float], ...]] = {}
 
     # ------------------------------------------------------------------ compile
 
@@ -194,9 +193,11 @@ class Matcher:
         flagged[_rows_with_two_byte_chars(buf, row_start)] = True
         a = np.flatnonzero(k == ANCHOR)
         anchor_rows = np.zeros(0, np.int64)
+        anchor_at = np.zeros(0, np.int64)
         if a.size:
-            anchor_rows = self._unexplained_anchor_rows(rows, start, to, ids, a, np.flatnonzero(lex))
-            anchor_rows = anchor_rows[~flagged[anchor_rows]]  # rows with a marker get the deep scan anyway
+            anchor_rows, anchor_at = self._unexplained_anchors(rows, start, to, a, np.flatnonzero(lex))
+            plain = ~flagged[anchor_rows]  # rows with a marker get the deep scan anyway
+            anchor_rows, anchor_at = anchor_rows[plain], anchor_at[plain]
         keep_fast = ~flagged[rows]
 
         parts = [self._lexicon_part(ids, rows, start, to, lex & keep_fast)]
@@ -204,7 +205,7 @@ class Matcher:
         rule_part, cue_rows = self._rules_part(arr, trig_rows, row_start)
         parts.append(rule_part)
         parts.append(self._regex_part(arr, ids, rows, (k == REGEX) & keep_fast))
-        parts.append(self._variant_part(arr, anchor_rows))
+        parts.append(self._variant_part(buf, row_start, anchor_rows, anchor_at))
         fast = _concat(parts)
         fast_hits = self._finalise(buf, row_start, fast, cue_rows)
 
@@ -219,11 +220,11 @@ class Matcher:
         dh.warn_rows = deep_rows[dh.warn_rows]
         return _merge(fast_hits, dh)
 
-    def _unexplained_anchor_rows(self, rows, start, to, ids, anchor_idx, lex_idx) -> np.ndarray:
-        """Rows with an anchor that lies outside every whole-term hit of the same row."""
-        a_rows, a_end = rows[anchor_idx], to[anchor_idx]
+    def _unexplained_anchors(self, rows, start, to, anchor_idx, lex_idx) -> tuple[np.ndarray, np.ndarray]:
+        """(row, byte offset) of each anchor that lies outside every whole-term hit of its row."""
+        a_rows, a_end, a_start = rows[anchor_idx], to[anchor_idx], start[anchor_idx]
         if lex_idx.size == 0:
-            return np.unique(a_rows)
+            return a_rows, a_start
         # key hits by (row, start) so one searchsorted finds the last hit starting before the anchor
         big = np.int64(1) << 40
         key = rows[lex_idx] * big + start[lex_idx]
@@ -235,7 +236,7 @@ class Matcher:
         same_row = np.zeros(a_rows.size, bool)
         same_row[ok] = (key[pos[ok]] // big) == a_rows[ok]
         covered = same_row & (ends_max[np.maximum(pos, 0)] >= a_end)
-        return np.unique(a_rows[~covered])
+        return a_rows[~covered], a_start[~covered]
 
     def _rules_part(self, arr, trig_rows: np.ndarray, row_start: np.ndarray):
         """Built-in rules and cues over the triggered texts; spans mapped back into the batch buffer."""
@@ -256,29 +257,36 @@ class Matcher:
         shift = row_start[trig_rows[rows]] - srs[rows]  # same bytes, other buffer
         return (trig_rows[rows], sig, f + shift, t + shift, ctx, w), cue_rows
 
-    def _variant_part(self, arr, rows: np.ndarray):
-        """Plain texts where a fragment of a term stood outside any whole term: repeated letters or one edit.
+    def _variant_part(self, buf, row_start, rows: np.ndarray, at: np.ndarray):
+        """Words around a stray term fragment in a plain text: a term with repeated letters or one edit.
 
-        These texts have no other sign of obfuscation, so their words need only the skeleton's
-        last steps (`l` read as `i`, repeats collapsed) and the fuzzy index, word by word.
+        These texts have no other sign of obfuscation, so the word needs only the skeleton's last
+        steps (`l` read as `i`, repeats collapsed) and the fuzzy index.
         """
         out = ([], [], [], [], [], [])
         if rows.size == 0:
             return tuple(np.zeros(0, np.int64) for _ in range(5)) + (np.zeros(0),)
+        # the word around each fragment, found with array operations over the batch's letters
+        low = buf | 0x20
+        is_letter = (low >= 0x61) & (low <= 0x7A)
+        edge = np.flatnonzero(is_letter[1:] != is_letter[:-1]) + 1  # every word start and end
+        idx = np.searchsorted(edge, at, side="right")
+        w_start = np.where(idx > 0, edge[np.maximum(idx - 1, 0)], 0)
+        w_end = np.where(idx < edge.size, edge[np.minimum(idx, edge.size - 1)], buf.size)
+        w_start, first = np.unique(w_start, return_index=True)
+        rows, w_end = rows[first], w_end[first]
+        raw = buf.tobytes()
         cache = self._variant_cache
-        texts = arr.take(pa.array(rows, pa.int64())).to_pylist()
-        for row, text in zip(rows.tolist(), texts):
-            for m in _WORD.finditer(text or ""):
-                w = m.group()
-                found = cache.get(w)
-                if found is None:
-                    found = self._variant_of(w)
-                    if len(cache) < 1_000_000:
-                        cache[w] = found
-                for code, factor in found:
-                    for lst, val in zip(out, (row, code, -1 - m.start(), -1 - m.end(), USE,
-                                              self.signals[code].weight * factor)):
-                        lst.append(val)
+        for row, b, e in zip(rows.tolist(), w_start.tolist(), w_end.tolist()):
+            w = raw[b:e]
+            found = cache.get(w)
+            if found is None:
+                found = self._variant_of(w.decode("ascii", "replace"))
+                if len(cache) < 1_000_000:
+                    cache[w] = found
+            for code, factor in found:
+                for lst, val in zip(out, (row, code, b, e, USE, self.signals[code].weight * factor)):
+                    lst.append(val)
         return tuple(np.array(x, dt) for x, dt in zip(out, (np.int64,) * 5 + (np.float64,)))
 
     def _variant_of(self, word: str) -> tuple[tuple[int, float], ...]:
@@ -356,7 +364,7 @@ class Matcher:
         matched: list[str] = []
         for i, (r0, s, e, ch) in enumerate(zip(rs.tolist(), o_start.tolist(), o_end.tolist(), is_char.tolist())):
             if ch:
-                text = raw[r0:].split(b"\n", 1)[0].decode("utf-8", "replace")
+                text = raw[r0:raw.index(b"\n", r0)].decode("utf-8", "replace")
                 c_start[i], c_end[i] = -1 - s, -1 - e
                 matched.append(text[-1 - s:-1 - e])
             else:
@@ -366,7 +374,10 @@ class Matcher:
                 c_end[i] = c_start[i] + len(m)
                 matched.append(m)
         # a term found as a variant (repeats, one edit) was obfuscated; operator regexes are not terms
-        obfuscated = is_char & (sig < self.n_lexicon) & np.isin(sig, self._term_codes)
+        obfuscated = np.zeros(rows.size, bool)
+        plain = self.deep.plain
+        for i in np.flatnonzero(np.isin(sig, self._term_codes)).tolist():
+            obfuscated[i] = matched[i].casefold().replace(" ", "") != plain[sig[i]].replace(" ", "")
         return Hits(row=rows, signal=sig, start=c_start, end=c_end, matched=matched,
                     obfuscated=obfuscated, context=ctx, weight=weight, warn_rows=cue_rows)
 

@@ -44,6 +44,7 @@ def run_signals(ws: Workspace, lexicon: Lexicon) -> dict:
                 out.write(_count(stats, scan_posts(m, batch), batch.num_rows, _text_bytes(batch, ["text"])))
     ws.write("account_signals", account_signals(ws))
     stats["accounts_with_hits"] = ws.rows("account_signals")
+    stats["deep_scanned_texts"] = m.counters["deep_texts"]  # texts that needed full normalisation (cumulative)
     return stats
 
 

@@ -225,6 +225,10 @@ def _special_follows(rng, pop: Population, p: WorldParams, pi: int, srcs: list, 
     add(*_pairs(rng, promo, art, min(1.0, 10.0 / max(len(art), 1))))
     add(*_pairs(rng, art, promo, 0.3))
     add(*_pairs(rng, art, art, min(1.0, 5.0 / max(len(art), 1))))
+    if p.facilitator_benign:
+        # Promo pages that also promote ordinary shops follow them.
+        fac = np.flatnonzero(on & (pop.kind == K["facilitator"]))
+        add(*_pairs(rng, fac, np.concatenate([art, promo]), min(1.0, 6.0 / max(len(art) + len(promo), 1))))
 
 
 def _backup_followers(rng, pop: Population, src, dst):
@@ -336,7 +340,7 @@ class PostMaker:
         r_tags = rng.integers(0, 1 << 30, size=(n, 3))
         story = rng.random(n) < 0.15
         has_media = rng.random(n) < 0.45
-        tags_field = rng.random(n) < 0.6
+        tags_field = rng.random(n) < self.p.hashtags_field
         lo = pop.created[authors]
         t = lo + (rng.random(n) * (END - lo)).astype(np.int64)
         trade = (pop.kind[authors] == K["teen_trader"]) & (rng.random(n) < 0.35)
@@ -384,7 +388,7 @@ class PostMaker:
             elif kind == "seller":
                 last = j == n - 1
                 backups = np.flatnonzero(pop.backup_of == i) if pop.quiet_at[i] > 0 and last else []
-                if last and len(backups) and rng.random() < 0.6:
+                if last and len(backups) and rng.random() < p.backup_notice:
                     text = t.backup_notice(pop.handles[backups[0]])
                     mentions = [int(backups[0])]
                 elif rng.random() < 0.12:
@@ -403,6 +407,13 @@ class PostMaker:
                     known = p.seller_media_known
                 else:
                     text = t.interest_line(pop.interest[i])
+            elif kind == "facilitator" and p.facilitator_benign and rng.random() < p.facilitator_benign:
+                # Promo pages also promote ordinary shops (cover and income).
+                pool = np.flatnonzero(same_plat & np.isin(pop.kind, [K["art_seller"], K["benign_promo"]]))
+                handles = [pop.handles[x] for x in pool[:200]]
+                text, mentioned = t.promo_post(handles)
+                lookup = dict(zip(handles, pool[:200]))
+                mentions = [int(lookup[h]) for h in mentioned]
             elif kind == "facilitator":
                 pool = np.flatnonzero(same_plat & (pop.ring == ring) & np.isin(pop.kind, [K["seller"], K["backup_seller"]])
                                       & (pop.created <= ts))
@@ -432,7 +443,7 @@ class PostMaker:
             idx = len(self.posts)
             has_media = rng.random() < (0.75 if known else 0.4)
             media = self._media(int(rng.integers(1, 3)), known, idx) if has_media else None
-            if rng.random() < 0.6:
+            if rng.random() < p.hashtags_field:
                 tags = [w[1:] for w in str(text).split() if w.startswith("#") and len(w) > 1]
             self.posts.add(i, ts, kind_p, str(text), tags, -1, media, mentions)
 
@@ -533,7 +544,7 @@ def interactions(rng, pop: Population, p: WorldParams, posts: Posts, fsrc, fdst,
     seller_k = [K["seller"], K["backup_seller"]]
     # Likes: along follow edges, more from buyers to sellers.
     prob = np.full(len(fsrc), p.like_rate)
-    prob[(pop.kind[fsrc] == K["buyer"]) & np.isin(pop.kind[fdst], seller_k)] = 0.85
+    prob[(pop.kind[fsrc] == K["buyer"]) & np.isin(pop.kind[fdst], seller_k)] = p.buyer_like
     m = (rng.random(len(fsrc)) < prob) & has_posts[fdst]
     e.add(fsrc[m], fdst[m], "like", _edge_times(rng, pop, fsrc[m], fdst[m]), 1 + rng.poisson(2.0, size=int(m.sum())))
     # Comments and mentions, aggregated per pair.
@@ -556,7 +567,7 @@ def interactions(rng, pop: Population, p: WorldParams, posts: Posts, fsrc, fdst,
     rs, rd = np.concatenate([rs, fsrc[fr]]), np.concatenate([rd, fdst[fr]])
     _agg(e, rs, rd, _edge_times(rng, pop, rs, rd), "repost", pop.n)
     # Messages: buyers write to sellers, sellers answer; fans to creators; friends.
-    bm = (pop.kind[fsrc] == K["buyer"]) & np.isin(pop.kind[fdst], seller_k) & (rng.random(len(fsrc)) < 0.6)
+    bm = (pop.kind[fsrc] == K["buyer"]) & np.isin(pop.kind[fdst], seller_k) & (rng.random(len(fsrc)) < p.buyer_message)
     am = (pop.kind[fsrc] == K["adult_fan"]) & (pop.kind[fdst] == K["adult_creator"]) & (rng.random(len(fsrc)) < 0.4)
     fm = rng.random(len(fsrc)) < 0.03
     answer = bm & (rng.random(len(fsrc)) < 0.5)

@@ -80,6 +80,8 @@ def register(app: typer.Typer) -> None:
         accounts: int = typer.Option(6000, "--accounts", min=200, help="Accounts on the main platform."),
         seed: int = typer.Option(7, "--seed", help="Random seed; different seeds give differently built worlds."),
         images: bool = typer.Option(True, "--images/--no-images", help="Draw abstract profile pictures."),
+        preset: str = typer.Option("default", "--preset", help="default, or hard: a network that hides better, "
+                                   "decoys that look more like it, a partial export."),
         progress: bool = typer.Option(True, "--progress/--no-progress"),
     ) -> None:
         """Write a synthetic world (invented words, abstract images) and its truth."""
@@ -87,7 +89,7 @@ def register(app: typer.Typer) -> None:
 
         t0 = time.perf_counter()
         with bars(progress):
-            w = generate_world(out_dir, accounts=accounts, seed=seed, images=images)
+            w = generate_world(out_dir, accounts=accounts, seed=seed, images=images, preset=preset)
         console.print(f"world in {out_dir} ({time.perf_counter() - t0:.1f} s)")
         console.print(f"  export:   {w.export_dir}\n  lexicon:  {w.lexicon}\n  hashbank: {w.hashbank}\n"
                       f"  seeds:    {w.seeds}\n  truth:    {w.truth_dir}")

@@ -156,6 +156,17 @@ def write_table(folder: Path, table: str, records: Iterable[dict], n: int, fmt: 
     return truth
 
 
+def _rfc3339_arrow(ts: np.ndarray, rng: np.random.Generator, variety: float = 0.05) -> pa.Array:
+    """Epoch seconds as RFC 3339 text in Arrow; a share with an offset or fractions (both valid)."""
+    base = pa.array(np.datetime_as_string(ts.astype("datetime64[s]"), unit="s"))
+    r = rng.random(len(ts))
+    suffix = np.full(len(ts), "Z", dtype=object)
+    suffix[r < variety / 2] = "+00:00"
+    frac = (r >= variety / 2) & (r < variety)
+    suffix[frac] = [f".{m:03d}Z" for m in rng.integers(0, 1000, size=int(frac.sum()))]
+    return pc.binary_join_element_wise(base, pa.array(suffix, pa.string()), "")
+
+
 def _json_fragment(name: str, col: pa.Array) -> pa.Array:
     """`"name":value` per row (null where the value is null or empty, so the key is left out)."""
     key = pa.scalar(f'"{name}":')
@@ -192,11 +203,15 @@ def write_columns(folder: Path, table: str, cols: dict[str, np.ndarray], fmt: st
     path = folder / name
     n = len(cols[names[0]])
 
+    times = {c for c in names if c in TIME_FIELD.values() and np.asarray(cols[c]).dtype.kind in "iu"}
+
     def batch(lo: int, hi: int) -> pa.Table:
         arrays = {}
         for c in names:
             v = cols[c][lo:hi]
-            if np.asarray(v).dtype.kind in "iu":
+            if c in times:  # epoch seconds -> RFC 3339 text, formatted a batch at a time
+                arrays[c] = _rfc3339_arrow(np.asarray(v), rng)
+            elif np.asarray(v).dtype.kind in "iu":
                 arrays[c] = pa.array(np.asarray(v, dtype=np.int64))
             else:
                 arrays[c] = pa.array([None if x == "" else x for x in v], pa.string())
@@ -212,8 +227,16 @@ def write_columns(folder: Path, table: str, cols: dict[str, np.ndarray], fmt: st
     truth: list[str] = []
 
     def rec(i: int) -> dict:
-        return {c: (int(cols[c][i]) if np.asarray(cols[c]).dtype.kind in "iu" else cols[c][i])
-                for c in names if cols[c][i] not in ("", None)}
+        out = {}
+        for c in names:
+            v = cols[c][i]
+            if c in times:
+                out[c] = str(np.datetime_as_string(np.datetime64(int(v), "s"), unit="s")) + "Z"
+            elif np.asarray(cols[c]).dtype.kind in "iu":
+                out[c] = int(v)
+            elif v not in ("", None):
+                out[c] = v
+        return out
 
     raw = open(path, "wb")
     out = gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=3, mtime=0) if fmt == "jsonl.gz" else raw

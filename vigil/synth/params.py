@@ -70,6 +70,24 @@ class WorldParams:
     # export
     broken_lines: int = 120
     images: bool = True
+    # Knobs the `hard` preset moves (their defaults reproduce the default worlds exactly).
+    preset: str = "default"
+    seller_terse: float = 0.0  # seller posts that are only a code emoji / code tag / "dm" (no sale words)
+    seller_menu_post: float = 0.3  # chance a seller's feed post (not a story) carries the menu
+    emergent_ring: float = 0.2  # rings that moved to a word the lexicon does not know
+    buyer_like: float = 0.85  # chance a buyer likes a seller it follows
+    buyer_message: float = 0.6  # chance a buyer messages a seller it follows
+    facilitator_benign: float = 0.0  # share of a promo account's posts that promote benign shops
+    advocate_obf: float = 0.5  # share of an advocate's quotes written obfuscated
+    adult_age_claim: float = 1.0  # adult creators whose bio states "18+" (the rest state no age)
+    teen_sale_words: float = 0.0  # teen item-trade posts written with sale words, prices and payment apps
+    backup_notice: float = 0.6  # chance an original's last post points at its backup
+    backup_new_handle: float = 0.0  # backups with a fresh handle unrelated to the original's
+    edge_keep: float = 1.0  # share of edges the export holds (a partial export drops the rest)
+    external_edges: float = 0.005  # follows pointing at accounts outside the export
+    missing_accounts: float = 0.0  # benign accounts referenced by edges but absent from accounts
+    hashtags_field: float = 0.6  # posts whose export carries the hashtags field (else: from the text)
+    n_seeds_max: int = 3
 
 
 RANGES: dict[str, tuple] = {
@@ -124,21 +142,80 @@ RANGES: dict[str, tuple] = {
 }
 
 
-def draw_params(rng: np.random.Generator, overrides: dict) -> WorldParams:
-    """Knobs for one world: each drawn from its range, unless the caller fixed it."""
+# The `hard` preset: the same world family, drawn from ranges where the network hides better and
+# the decoys look more like it. Each knob is a realistic behaviour seen in this kind of network:
+# sellers who keep bios clean and post only emoji or codes, slang the lexicon has not caught up
+# with, buyers who only follow, like and message, promo pages that also promote ordinary shops,
+# monitors who follow many sellers and quote their obfuscated words, adult creators who state no
+# age, teenagers who "sell" game items with prices and payment apps, rings from tiny to large,
+# backups under fresh handles, and partial exports (edges missing, accounts referenced but absent,
+# no hashtags field). Drawn per seed, like the default ranges, so hard worlds differ as well.
+HARD_RANGES: dict[str, tuple] = {
+    "ring_size": ("choice", [3.0, 4.0, 6.0, 10.0, 30.0, 45.0]),
+    "backup": (0.15, 0.4),
+    "quiet_seller": (0.3, 0.7),
+    "seller_code_rate": (0.15, 0.45),
+    "seller_minor_claim": (0.2, 0.6),
+    "seller_media_known": (0.0, 0.15),
+    "obf": (0.6, 0.95),
+    "combo": (0.2, 0.5),
+    "misspell": (0.05, 0.25),
+    "n_emergent": ("int", 2, 5),
+    "emergent_ring": (0.3, 0.7),
+    "seller_terse": (0.2, 0.5),
+    "seller_menu_post": (0.0, 0.1),
+    "seller_ring_density": (0.1, 0.5),
+    "seller_teen_follow": (1.0, 5.0),
+    "curious_followers": (2.0, 6.0),
+    "buyer_sellers": (1.5, 6.0),
+    "buyer_comment": (0.05, 0.4),
+    "buyer_like": (0.3, 0.7),
+    "buyer_message": (0.7, 0.95),
+    "buyer_adult_follow": (0.3, 0.8),
+    "facilitator_benign": (0.2, 0.6),
+    "advocate_follows": (5.0, 15.0),
+    "advocate_obf": (0.8, 1.0),
+    "adult_age_claim": (0.3, 0.7),
+    "teen_trader_share": (0.3, 0.6),
+    "teen_sale_words": (0.3, 0.8),
+    "backup_notice": (0.1, 0.4),
+    "backup_new_handle": (0.3, 0.8),
+    "default_avatar": (0.02, 0.3),
+    "edge_keep": (0.5, 0.85),
+    "external_edges": (0.02, 0.15),
+    "missing_accounts": (0.05, 0.3),
+    "hashtags_field": (0.0, 0.3),
+    "n_seeds_max": ("int", 1, 2),
+}
+PRESETS = {"default": {}, "hard": HARD_RANGES}
+
+
+def _draw(rng: np.random.Generator, spec: tuple):
+    if spec[0] == "choice":
+        return spec[1][int(rng.integers(len(spec[1])))]
+    if spec[0] == "int":
+        return int(rng.integers(spec[1], spec[2] + 1))
+    return float(rng.uniform(*spec))
+
+
+def draw_params(rng: np.random.Generator, overrides: dict, preset: str = "default") -> WorldParams:
+    """Knobs for one world: each drawn from its range (the preset's where it has one), unless the
+    caller fixed it."""
+    if preset not in PRESETS:
+        raise ValueError(f"unknown preset {preset!r}; known: {', '.join(PRESETS)}")
     known = {f.name for f in fields(WorldParams)}
     unknown = set(overrides) - known
     if unknown:
         raise TypeError(f"unknown world parameter(s): {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}")
     values = {}
     for name, spec in RANGES.items():  # always draw, so a fixed knob does not shift the others
-        if spec[0] == "choice":
-            v = spec[1][int(rng.integers(len(spec[1])))]
-        elif spec[0] == "int":
-            v = int(rng.integers(spec[1], spec[2] + 1))
-        else:
-            v = float(rng.uniform(*spec))
-        values[name] = v
+        values[name] = _draw(rng, spec)
+    if PRESETS[preset]:
+        # A stream of its own: the default draws above stay what they are for this seed.
+        hrng = np.random.default_rng(rng.integers(1 << 62))
+        for name, spec in PRESETS[preset].items():
+            values[name] = _draw(hrng, spec)
+        values["preset"] = preset
     values.update(overrides)
     return WorldParams(**{k: v for k, v in values.items() if k in known})
 

@@ -379,8 +379,9 @@ def make_ids(rng: np.random.Generator, pop: Population) -> None:
     pop.ids = ids
 
 
-def make_names(rng: np.random.Generator, pop: Population) -> None:
-    """Handles and display names; a person's accounts look alike, a backup echoes its original."""
+def make_names(rng: np.random.Generator, pop: Population, new_backup_handle: float = 0.0) -> None:
+    """Handles and display names; a person's accounts look alike, a backup echoes its original
+    (except a share `new_backup_handle` of backups, which start under an unrelated handle)."""
     handles = [""] * pop.n
     display = [""] * pop.n
     person_handle: dict[int, str] = {}
@@ -394,6 +395,14 @@ def make_names(rng: np.random.Generator, pop: Population) -> None:
         if plat.role == "pro":
             handles[i] = pop.ids[i]
             display[i] = f"{f} {l_}"
+            continue
+        if pop.backup_of[i] >= 0 and new_backup_handle and rng.random() < new_backup_handle:
+            # A fresh name that shares nothing with the banned one: only behaviour ties them.
+            h = [f"{fl}{['.', '_', ''][rng.integers(3)]}{rng.choice(['vibes', 'daily', 'life', 'xo', 'new'])}",
+                 f"{rng.choice(['its', 'just', 'hey'])}{fl}{int(rng.integers(1, 999))}",
+                 f"{pop.interest[i] if pop.interest else 'life'}.{fl[:3]}{int(rng.integers(10, 99))}"][rng.integers(3)]
+            handles[i] = h
+            display[i] = ""
             continue
         if pop.backup_of[i] >= 0:
             h = handles[pop.backup_of[i]]

@@ -191,7 +191,8 @@ class Texts:
 
     def adult_creator_bio(self, handle: str) -> str:
         rng = self.rng
-        parts = [self.adult_age(), _pick(rng, SALE_PHRASES)]
+        claim = self.p.adult_age_claim >= 1.0 or rng.random() < self.p.adult_age_claim
+        parts = [self.adult_age() if claim else "", _pick(rng, SALE_PHRASES)]
         if rng.random() < 0.6:
             parts.append(self.menu())
         if rng.random() < 0.7:
@@ -237,11 +238,13 @@ class Texts:
     # --- posts -------------------------------------------------------------------------------
     def seller_post(self, ring_words, handle: str, minor: bool, story: bool) -> tuple[str, list[str]]:
         rng = self.rng
+        if self.p.seller_terse and rng.random() < self.p.seller_terse:
+            return self.terse_seller_post(ring_words, story)
         parts = []
         if rng.random() < self.p.seller_code_rate:
             parts.append(self.code(ring_words))
         parts.append(_pick(rng, SALE_PHRASES + ["restocked", "new set", "ask for preview", "dm me"]))
-        if story or rng.random() < 0.3:
+        if story or rng.random() < self.p.seller_menu_post:
             parts.append(self.menu())
         if rng.random() < 0.4:
             parts.append(self.payment(handle))
@@ -253,6 +256,17 @@ class Texts:
             parts.append(_pick(rng, self.v.code_emoji))
         n_tags = int(rng.integers(0, 4)) if rng.random() < self.p.seller_code_rate else 0
         tags = [self.code_tag(ring_words) for _ in range(n_tags)]
+        return self._join(parts) + (" " + " ".join(tags) if tags else ""), tags
+
+    def terse_seller_post(self, ring_words, story: bool) -> tuple[str, list[str]]:
+        """A post that says almost nothing: a code emoji or one code tag, a lock, "dm"; the menu
+        appears only in stories. No sale phrase a filter knows."""
+        rng = self.rng
+        parts = [_pick(rng, self.v.code_emoji) if rng.random() < 0.6 else ""]
+        parts.append(_pick(rng, ["🔒", "📩", "dm", "👀", "new", "↓", "link?", "ask", ""]))
+        if story:
+            parts.append(self.menu())
+        tags = [self.code_tag(ring_words)] if rng.random() < 0.4 or not parts[0] else []
         return self._join(parts) + (" " + " ".join(tags) if tags else ""), tags
 
     def facilitator_post(self, ring_words, seller_handles: list[str]) -> tuple[str, list[str]]:
@@ -270,7 +284,7 @@ class Texts:
     def advocate_post(self, known_words: list[str], journalist: bool) -> str:
         rng = self.rng
         w = _pick(rng, known_words)
-        quoted = w if rng.random() < 0.5 else obfuscate(w, rng, 1.0, 0.0)[0]
+        quoted = w if rng.random() >= self.p.advocate_obf else obfuscate(w, rng, 1.0, 0.0)[0]
         tag = "#" + w
         phrase = _pick(rng, SALE_PHRASES)
         if journalist:
@@ -302,6 +316,13 @@ class Texts:
 
     def teen_trade_post(self) -> str:
         rng = self.rng
+        if self.p.teen_sale_words and rng.random() < self.p.teen_sale_words:
+            # Game items "for sale" with prices and payment apps: sale words without any network.
+            return self._join([f"{_pick(rng, ['selling', 'for sale', 'taking orders', 'new drops daily'])} "
+                               f"{_pick(rng, GAME_ITEMS)} ${int(rng.integers(1, 12)) * 5}",
+                               _pick(rng, ["dm for prices", "prices in dm", "dm to buy", "check my menu"]),
+                               _pick(rng, PAYMENT_WORDS) if rng.random() < 0.5 else "",
+                               f"#{_pick(rng, self.v.fandoms)}", _pick(rng, ["#gaming", "#tradingpost", ""])])
         return self._join([f"{_pick(rng, TRADE_PHRASES)} my {_pick(rng, GAME_ITEMS)}", _pick(rng, ["dm offers", "lf offers", "comment below", ""]),
                            f"#{_pick(rng, self.v.fandoms)}", _pick(rng, ["#gaming", "#tradingpost", "#collector", ""])])
 

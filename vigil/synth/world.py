@@ -53,8 +53,12 @@ class World:
     summary: dict = field(default_factory=dict)
 
 
-def generate_world(out_dir: Path, accounts: int = 6000, seed: int = 7, images: bool = True, **params) -> World:
-    """Write a synthetic world and its truth into out_dir (replacing what a previous run left)."""
+def generate_world(out_dir: Path, accounts: int = 6000, seed: int = 7, images: bool = True,
+                   preset: str = "default", **params) -> World:
+    """Write a synthetic world and its truth into out_dir (replacing what a previous run left).
+
+    `preset="hard"` draws the knobs from `params.HARD_RANGES`: a network that hides better, decoys
+    that look more like it, and a partial export."""
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
 
@@ -71,7 +75,7 @@ def generate_world(out_dir: Path, accounts: int = 6000, seed: int = 7, images: b
             shutil.rmtree(d)
         d.mkdir(parents=True)
     rng = np.random.default_rng(seed)
-    p = draw_params(rng, {"images": images, **params})
+    p = draw_params(rng, {"images": images, **params}, preset)
     if accounts < 200:
         raise ValueError(f"accounts={accounts}: a world needs at least 200 accounts on its main platform")
 
@@ -92,8 +96,8 @@ def generate_world(out_dir: Path, accounts: int = 6000, seed: int = 7, images: b
         assign_interests(pop, interests)
         make_ids(rng, pop)
         assign_avatars(rng, pop, p)
-        make_names(rng, pop)
-        ring_words = _ring_words(rng, pop.n_rings, vocab)
+        make_names(rng, pop, p.backup_new_handle)
+        ring_words = _ring_words(rng, pop.n_rings, vocab, p.emergent_ring)
         texts = Texts(rng, vocab, p, interests)
         by_person = _accounts_by_person(pop)
         buyer_link = _bios(rng, pop, texts, ring_words, by_person)
@@ -132,13 +136,18 @@ def generate_world(out_dir: Path, accounts: int = 6000, seed: int = 7, images: b
         reject_lines: list[str] = []
         post_ids = _post_ids(rng, pop, posts)
         fol_deg = np.bincount(fdst, minlength=pop.n), np.bincount(fsrc, minlength=pop.n)
-        reject_lines += write_table(export, "accounts", _account_records(rng, pop, pics, fol_deg), pop.n,
-                                    formats["accounts"], broken.get("accounts", 0), rng)
-        reject_lines += write_table(export, "posts", _post_records(rng, pop, posts, post_ids), len(posts),
-                                    formats["posts"], broken.get("posts", 0), rng)
+        missing = _missing_accounts(rng, pop, p.missing_accounts, by_person)
+        author = np.asarray(posts.author, dtype=np.int64)
+        parent = np.asarray(posts.reply_to, dtype=np.int64)
+        # A post of a missing account is missing too, and so is a comment under it.
+        post_out = ~missing[author] & ((parent < 0) | ~missing[author[np.maximum(parent, 0)]])
+        reject_lines += write_table(export, "accounts", _account_records(rng, pop, pics, fol_deg, missing),
+                                    int((~missing).sum()), formats["accounts"], broken.get("accounts", 0), rng)
+        reject_lines += write_table(export, "posts", _post_records(rng, pop, posts, post_ids, post_out),
+                                    int(post_out.sum()), formats["posts"], broken.get("posts", 0), rng)
         lap("write_accounts_posts")
         bar.advance()
-        e_cols, n_external = _edge_columns(rng, pop, edges)
+        e_cols, n_external, (fsrc_out, fdst_out) = _edge_columns(rng, pop, edges, p)
         reject_lines += write_columns(export, "edges", e_cols, formats["edges"], broken.get("edges", 0), rng)
         r_cols = _rec_columns(rng, pop, recs, post_ids)
         reject_lines += write_columns(export, "recommendations", r_cols, formats["recommendations"],
@@ -152,12 +161,14 @@ def generate_world(out_dir: Path, accounts: int = 6000, seed: int = 7, images: b
         hashbank_path = out_dir / "hashbank.csv"
         _write_bank(rng, hashbank_path, known_pdq, known_md5, p)
         seeds_path = out_dir / "seeds.csv"
-        seeds = _choose_seeds(rng, pop)
+        seeds = _choose_seeds(rng, pop, p.n_seeds_max)
         seeds_path.write_text("".join(f"{pop.platforms[pop.plat[i]].name},{pop.ids[i]}\n" for i in seeds), encoding="utf-8")
-        _write_truth(truth_dir, pop, pics, by_person, seeds, posts, post_ids, maker.truth_media, fsrc, fdst,
-                     recs, reject_lines, vocab, ring_words)
+        _write_truth(truth_dir, pop, pics, by_person, seeds, posts, post_ids, maker.truth_media, fsrc_out, fdst_out,
+                     recs, reject_lines, vocab, ring_words, missing, post_out)
         lap("total")
         summary = _summary(seed, p, pop, posts, edges, recs, formats, reject_lines, timings, n_external, vocab)
+        summary["partial_export"] = {"missing_accounts": int(missing.sum()), "posts_left_out": int((~post_out).sum()),
+                                     "edges_exported": len(e_cols["src"])}
         summary["peak_rss_mb"] = peak_mb
         (truth_dir / "truth_summary.json").write_text(json.dumps(summary, indent=1, ensure_ascii=False), encoding="utf-8")
         bar.advance()
@@ -168,11 +179,11 @@ def generate_world(out_dir: Path, accounts: int = 6000, seed: int = 7, images: b
 # --- vocabulary -------------------------------------------------------------------------------
 
 
-def _ring_words(rng, n_rings: int, vocab: Vocab) -> list[list[str]]:
+def _ring_words(rng, n_rings: int, vocab: Vocab, emergent_ring: float = 0.2) -> list[list[str]]:
     """Each ring has its own slang: a few of the code words, sometimes a word the lexicon lacks."""
     out = []
     for r in range(n_rings):
-        if vocab.emergent and rng.random() < 0.2:
+        if vocab.emergent and rng.random() < emergent_ring:
             # A ring that moved to a new word: mostly slang the lexicon does not know yet.
             w = [vocab.emergent[r % len(vocab.emergent)]] * 3 + [str(rng.choice(vocab.code_words))]
             out.append(w)
@@ -380,7 +391,21 @@ def _post_ids(rng, pop: Population, posts) -> list[str]:
     return ids
 
 
-def _account_records(rng, pop: Population, pics: Pictures, degs) -> Iterator[dict]:
+def _missing_accounts(rng, pop: Population, share: float, by_person) -> np.ndarray:
+    """Accounts a partial export leaves out although edges still point at them: ordinary people
+    with one account (so no truth link and no network member goes missing)."""
+    missing = np.zeros(pop.n, dtype=bool)
+    if share <= 0:
+        return missing
+    multi = np.zeros(pop.n, dtype=bool)
+    multi[[i for accs in by_person.values() for i in accs]] = True
+    pro = np.asarray([pl.role == "pro" for pl in pop.platforms])[pop.plat]
+    can = (pop.kind == K["benign"]) & ~multi & ~pro
+    missing[can] = rng.random(int(can.sum())) < share
+    return missing
+
+
+def _account_records(rng, pop: Population, pics: Pictures, degs, missing: np.ndarray | None = None) -> Iterator[dict]:
     indeg, outdeg = degs
     created = rfc3339(pop.created, rng)
     order = rng.permutation(pop.n)
@@ -390,6 +415,8 @@ def _account_records(rng, pop: Population, pics: Pictures, degs) -> Iterator[dic
     langs = ["en", "es", "pt", "fr", "de", "tr", "ja", "id"]
     lang = rng.integers(0, len(langs), size=pop.n)
     for i in order:
+        if missing is not None and missing[i]:
+            continue
         r = {"platform": pop.platforms[pop.plat[i]].name, "account_id": pop.ids[i], "handle": pop.handles[i],
              "display_name": pop.display[i], "bio": pop.bios[i], "created_at": created[i],
              "followers_count": int(indeg[i] + noise[i]), "following_count": int(outdeg[i])}
@@ -404,11 +431,13 @@ def _account_records(rng, pop: Population, pics: Pictures, degs) -> Iterator[dic
         yield r
 
 
-def _post_records(rng, pop: Population, posts, post_ids: list[str]) -> Iterator[dict]:
+def _post_records(rng, pop: Population, posts, post_ids: list[str], keep: np.ndarray | None = None) -> Iterator[dict]:
     created = rfc3339(np.asarray(posts.created, dtype=np.int64), rng)
     order = np.argsort(np.asarray(posts.created), kind="stable")
     client = rng.random(len(order)) < 0.05
     for j in order:
+        if keep is not None and not keep[j]:
+            continue
         a = posts.author[j]
         r = {"platform": pop.platforms[pop.plat[a]].name, "post_id": post_ids[j], "account_id": pop.ids[a],
              "created_at": created[j], "kind": posts.kind[j], "text": posts.text[j]}
@@ -423,17 +452,22 @@ def _post_records(rng, pop: Population, posts, post_ids: list[str]) -> Iterator[
         yield r
 
 
-def _edge_columns(rng, pop: Population, edges) -> tuple[dict[str, list], int]:
+def _edge_columns(rng, pop: Population, edges, p) -> tuple[dict[str, list], int, tuple[np.ndarray, np.ndarray]]:
+    """Edge columns as exported, their count of follows to outside accounts, and the exported
+    follows (global indices), from which the audit truth is computed."""
     src, dst, kind, t, count = edges.arrays()
+    if p.edge_keep < 1.0:  # a partial export: a share of every kind of edge is not in it
+        keep = rng.random(len(src)) < p.edge_keep
+        src, dst, kind, t, count = src[keep], dst[keep], kind[keep], t[keep], count[keep]
     kind = np.asarray(EDGE_KINDS, dtype=object)[kind]
     # An export is a slice of a platform: a few follows point at accounts outside it.
     fol = np.flatnonzero(kind == "follow")
-    n_ext = int(len(fol) * 0.005)
+    n_ext = int(len(fol) * p.external_edges)
     ext_src = rng.choice(fol, size=n_ext) if n_ext else np.zeros(0, np.int64)
     order = rng.permutation(len(src))
     ids = np.asarray(pop.ids, dtype=object)
     plat_names = np.asarray([pl.name for pl in pop.platforms], dtype=object)
-    times = rfc3339(t, rng, variety=0.05)
+    times = t  # epoch seconds: the writer formats them batch by batch
     ext_dst = np.asarray([f"x{int(x)}" for x in rng.integers(10**9, 10**10, size=n_ext)], dtype=object)
     cols = {"platform": np.concatenate([plat_names[pop.plat[src[order]]], plat_names[pop.plat[src[ext_src]]]]),
             "src": np.concatenate([ids[src[order]], ids[src[ext_src]]]),
@@ -441,7 +475,7 @@ def _edge_columns(rng, pop: Population, edges) -> tuple[dict[str, list], int]:
             "kind": np.concatenate([kind[order], np.full(n_ext, "follow", dtype=object)]),
             "created_at": np.concatenate([times[order], times[ext_src]]),
             "count": np.concatenate([count[order], np.ones(n_ext, dtype=np.int64)])}
-    return cols, n_ext
+    return cols, n_ext, (src[fol], dst[fol])
 
 
 def _rec_columns(rng, pop: Population, recs, post_ids: list[str]) -> dict[str, list]:
@@ -453,7 +487,7 @@ def _rec_columns(rng, pop: Population, recs, post_ids: list[str]) -> dict[str, l
     item[is_post] = pids[recs.item[is_post]]
     item[~is_post] = ids[recs.item[~is_post]]
     o = np.lexsort((recs.rank, recs.surface.astype(str), recs.viewer))
-    times = rfc3339(recs.shown_at, rng, variety=0.05)
+    times = recs.shown_at
     item_kind = recs.item_kind.copy()
     if rng.random() < 0.5:  # some exports leave out the default item_kind ("account")
         item_kind[item_kind == "account"] = ""
@@ -507,9 +541,9 @@ def _write_bank(rng, path: Path, known_pdq, known_md5, p) -> None:
             w.writerow(rows[i])
 
 
-def _choose_seeds(rng, pop: Population) -> list[int]:
+def _choose_seeds(rng, pop: Population, n_max: int = 3) -> list[int]:
     main_sellers = np.flatnonzero((pop.kind == K["seller"]) & (pop.plat == 0))
-    k = min(len(main_sellers), int(rng.integers(1, 4)))
+    k = min(len(main_sellers), int(rng.integers(1, n_max + 1)))
     seeds = list(rng.choice(main_sellers, size=k, replace=False))
     if rng.random() < 0.3:
         fac = np.flatnonzero(pop.kind == K["facilitator"])
@@ -533,13 +567,16 @@ def truth_kind(pop: Population, i: int) -> str:
 
 
 def _write_truth(truth_dir: Path, pop: Population, pics: Pictures, by_person, seeds, posts, post_ids,
-                 truth_media, fsrc, fdst, recs, reject_lines, vocab: Vocab, ring_words) -> None:
+                 truth_media, fsrc, fdst, recs, reject_lines, vocab: Vocab, ring_words,
+                 missing: np.ndarray, post_out: np.ndarray) -> None:
     names = [pl.name for pl in pop.platforms]
     seed_set = set(seeds)
     with open(truth_dir / "truth_accounts.csv", "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["platform", "account_id", "role", "kind", "network", "seed"])
         for i in range(pop.n):
+            if missing[i]:
+                continue
             kind = KINDS[pop.kind[i]]
             w.writerow([names[pop.plat[i]], pop.ids[i], pop.role(i), truth_kind(pop, i),
                         f"ring{pop.ring[i]}" if kind in NETWORK_KINDS else "", int(i in seed_set)])
@@ -556,14 +593,15 @@ def _write_truth(truth_dir: Path, pop: Population, pics: Pictures, by_person, se
                     image, dist = _image_relation(pop, pics, a, b)
                     w.writerow([names[pop.plat[a]], pop.ids[a], names[pop.plat[b]], pop.ids[b], kind, image, dist])
     # Audit truth, from the same arrays the export was written from.
-    accounts = {nm: [pop.ids[i] for i in pop.on(pi)] for pi, nm in enumerate(names)}
+    accounts = {nm: [pop.ids[i] for i in pop.on(pi) if not missing[i]] for pi, nm in enumerate(names)}
     flagged = {nm: {pop.ids[i] for i in pop.on(pi) if pop.role(i) == "seller"} for pi, nm in enumerate(names)}
     ids = np.asarray(pop.ids, dtype=object)
     follows = {nm: (ids[fsrc[pop.plat[fsrc] == pi]], ids[fdst[pop.plat[fsrc] == pi]]) for pi, nm in enumerate(names)}
     author = np.asarray(posts.author, dtype=np.int64)
     post_author = {nm: {} for nm in names}
     for j, a in enumerate(author):
-        post_author[names[pop.plat[a]]][post_ids[j]] = pop.ids[a]
+        if post_out[j]:
+            post_author[names[pop.plat[a]]][post_ids[j]] = pop.ids[a]
     pids = np.asarray(post_ids, dtype=object)
     rec_cols = {}
     for pi, nm in enumerate(names):
