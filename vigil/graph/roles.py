@@ -44,7 +44,7 @@ FACILITATOR_MIN_PROMOTED = 2
 # ... and promotion is most of what it posts (a seller's occasional shout-out is not), and it
 # promotes more sellers than it writes to or asks to buy from (a buyer who reposts the seller it
 # buys from is a buyer).
-FACILITATOR_MIN_PROMO_RATIO = 0.5
+FACILITATOR_MIN_PROMO_RATIO = 1.0  # promotions per post of its own: at least one each
 # Minor-age claims with sale terms make a seller only with ties to the network (teens selling a
 # bike exist, and sellers follow teens). A tie is a seller following it, a mutual follow with a
 # seller (counted again: rings follow back), or a buyer-like account (one that follows two
@@ -169,7 +169,8 @@ def assign_roles(g: AccountGraph, ev: Evidence, codes: np.ndarray, adj_local=Non
         h = ev.handle[code]
         return f"@{h}" if h else f"account {g.account_id[code]}"
 
-    bk = backup_mod.find_backups(ev, nb, local, glob(seller), seller | facilitator | warned, handle_text)
+    # A promoter that turns out to re-create a seller is that seller back (reposting its old circle).
+    bk = backup_mod.find_backups(ev, nb, local, glob(seller), seller | warned, handle_text)
     backup_of = np.full(m, -1, dtype=np.int64)
     backup_reason = {}
     backup_named = np.zeros(m, dtype=bool)
@@ -179,6 +180,7 @@ def assign_roles(g: AccountGraph, ev: Evidence, codes: np.ndarray, adj_local=Non
         backup_named[li] = why.startswith("announced")
     is_backup = backup_of >= 0
     seller |= is_backup
+    facilitator &= ~is_backup
 
     # 5. Buyers, relative to all sellers.
     sg = glob(seller)
@@ -196,11 +198,14 @@ def assign_roles(g: AccountGraph, ev: Evidence, codes: np.ndarray, adj_local=Non
              | ((follows_s >= BUYER_MIN_FOLLOWS_NO_REQUEST) & (engaged >= BUYER_MIN_ENGAGED_NO_REQUEST))
              | ((follows_s >= BUYER_MIN_FOLLOWS_WIDE) & (engaged >= 1) & (touched >= BUYER_MIN_TOUCHED_WIDE)))
     buyer &= ~seller & ~facilitator & ~own_ads & ~(s["warn"] > 0)
+    # Watchers: a profile that states a safety or reporting role follows and reposts sellers to
+    # expose them. Checked on the few buyer and promoter candidates without ads of their own.
     safety_role = np.zeros(m, dtype=bool)
-    if con is not None and buyer.any():
-        cand = np.flatnonzero(buyer)
+    cand = np.flatnonzero((buyer | facilitator) & ~own_ads)
+    if con is not None and len(cand):
         safety_role[cand] = profile_declares_safety_role(con, g, codes[cand])
         buyer &= ~safety_role
+        facilitator &= ~safety_role
 
     # 6. Graph position for the scores and the reasons.
     followed_by_s = nb.in_count(("follow",), sg)

@@ -393,7 +393,8 @@ class PostMaker:
                     mentions = [int(backups[0])]
                 elif rng.random() < 0.12:
                     kind_p = "bio_update"
-                    text = t.seller_bio(words, handle, None, None, bool(pop.minor_claim[i]), False)
+                    text = t.seller_bio(words, handle, None, None, bool(pop.minor_claim[i]),
+                                        bool(p.quiet_bio_updates and pop.quiet_bio[i]))
                 else:
                     story = rng.random() < 0.4
                     kind_p = "story" if story else "post"

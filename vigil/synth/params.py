@@ -73,6 +73,8 @@ class WorldParams:
     # Knobs the `hard` preset moves (their defaults reproduce the default worlds exactly).
     preset: str = "default"
     seller_terse: float = 0.0  # seller posts that are only a code emoji / code tag / "dm" (no sale words)
+    bio_code_floor: float = 0.5  # least chance that a (non-quiet) seller bio carries a code word
+    quiet_bio_updates: bool = False  # sellers with a clean bio keep their bio updates clean too
     seller_menu_post: float = 0.3  # chance a seller's feed post (not a story) carries the menu
     emergent_ring: float = 0.2  # rings that moved to a word the lexicon does not know
     buyer_like: float = 0.85  # chance a buyer likes a seller it follows
@@ -164,6 +166,8 @@ HARD_RANGES: dict[str, tuple] = {
     "emergent_ring": (0.3, 0.7),
     "seller_terse": (0.2, 0.5),
     "seller_menu_post": (0.0, 0.1),
+    "bio_code_floor": (0.0, 0.2),
+    "quiet_bio_updates": ("choice", [True]),
     "seller_ring_density": (0.1, 0.5),
     "seller_teen_follow": (1.0, 5.0),
     "curious_followers": (2.0, 6.0),

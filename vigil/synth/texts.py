@@ -148,7 +148,7 @@ class Texts:
         rng = self.rng
         if quiet:
             return _pick(rng, ["", "just vibes", "new here ✨", "🌸", "dm me", "ask me anything", "hi 👋"])
-        parts = [self.code(ring_words)] if rng.random() < max(self.p.seller_code_rate, 0.5) else []
+        parts = [self.code(ring_words)] if rng.random() < max(self.p.seller_code_rate, self.p.bio_code_floor) else []
         if rng.random() < 0.8 or not parts:
             parts.append(_pick(rng, SALE_PHRASES))
         if rng.random() < 0.5:
@@ -266,7 +266,7 @@ class Texts:
         parts.append(_pick(rng, ["🔒", "📩", "dm", "👀", "new", "↓", "link?", "ask", ""]))
         if story:
             parts.append(self.menu())
-        tags = [self.code_tag(ring_words)] if rng.random() < 0.4 or not parts[0] else []
+        tags = [self.code_tag(ring_words)] if rng.random() < 0.25 or not parts[0] else []
         return self._join(parts) + (" " + " ".join(tags) if tags else ""), tags
 
     def facilitator_post(self, ring_words, seller_handles: list[str]) -> tuple[str, list[str]]:
