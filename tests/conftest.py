@@ -25,3 +25,22 @@ def sample_world(shared: Path) -> Path:
 @pytest.fixture(scope="session")
 def sample_truth(shared: Path) -> Path:
     return shared / "worlds" / "sample-truth"
+
+
+@pytest.fixture(scope="session")
+def sample_run(sample_world: Path, tmp_path_factory) -> Path:
+    """`vigil investigate` on the sample, run once per test session through the real command."""
+    from typer.testing import CliRunner
+
+    from vigil.cli import app
+
+    out = tmp_path_factory.mktemp("sample-run")
+    res = CliRunner().invoke(app, [
+        "investigate", str(sample_world),
+        "--lexicon", str(sample_world / "lexicon.yaml"),
+        "--hashes", str(sample_world / "hashbank.csv"),
+        "--seeds", str(sample_world / "seeds.csv"),
+        "--out", str(out), "--no-progress",
+    ])
+    assert res.exit_code == 0, res.output + repr(res.exception)
+    return out

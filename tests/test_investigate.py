@@ -8,26 +8,15 @@ import math
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from vigil.cli import app
 from vigil.schemas import ROLES, SURFACES
 
 SURFACE_KEYS = {"impressions", "adjacent_impressions", "adjacent_flagged_share", "other_flagged_share", "baseline_share", "lift"}
 
 
 @pytest.fixture(scope="module")
-def results(sample_world: Path, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("sample-results")
-    res = CliRunner().invoke(app, [
-        "investigate", str(sample_world),
-        "--lexicon", str(sample_world / "lexicon.yaml"),
-        "--hashes", str(sample_world / "hashbank.csv"),
-        "--seeds", str(sample_world / "seeds.csv"),
-        "--out", str(out), "--no-progress",
-    ])
-    assert res.exit_code == 0, res.output + repr(res.exception)
-    return out
+def results(sample_run: Path) -> Path:
+    return sample_run
 
 
 def read_csv(path: Path) -> tuple[list[str], list[dict]]:

@@ -232,17 +232,6 @@ def test_score_monotone_in_picture_distance_and_name_rarity():
     assert not math.isnan(by_distance[0])
 
 
-@pytest.fixture(scope="module")
-def sample_run(sample_world, tmp_path_factory):
-    """The whole pipeline on the sample, once for this module."""
-    from vigil.pipeline import RunOptions, investigate
-
-    out = tmp_path_factory.mktemp("sample_run")
-    investigate(RunOptions(export_dir=sample_world, lexicon=sample_world / "lexicon.yaml",
-                           hashes=[sample_world / "hashbank.csv"], out_dir=out, seeds=sample_world / "seeds.csv"))
-    return out
-
-
 def test_sample_pipeline_network_f1(sample_run, sample_truth):
     """End to end: every stage, then the links measured as the evaluator measures them. The
     sample is a smoke test, not a tuning target."""

@@ -21,8 +21,9 @@ from vigil.graph.features import Neighbourhood
 
 # Trigram Dice similarity of handle skeletons (letters only) at which two handles read as the
 # same name with decoration: "real.gianna.store" / "real.gianna.store27" is 1.0, "liam.shop" /
-# "liam.jones" 0.2.
-HANDLE_SIMILAR = 0.6
+# "liam.jones" 0.2, and "valeriapromo" / "x_valeria" (a promoter named after the seller it
+# pushes) 0.62. A re-created account keeps nearly all of its name.
+HANDLE_SIMILAR = 0.8
 # A shorter skeleton wholly inside the longer one ("realaish" in "realaishastor") also counts,
 # when it is long enough not to be a common first name.
 CONTAINED_MIN_LEN = 6

@@ -284,7 +284,7 @@ class Texts:
     def advocate_post(self, known_words: list[str], journalist: bool) -> str:
         rng = self.rng
         w = _pick(rng, known_words)
-        quoted = w if rng.random() >= self.p.advocate_obf else obfuscate(w, rng, 1.0, 0.0)[0]
+        quoted = w if rng.random() < 1.0 - self.p.advocate_obf else obfuscate(w, rng, 1.0, 0.0)[0]
         tag = "#" + w
         phrase = _pick(rng, SALE_PHRASES)
         if journalist:
