@@ -16,14 +16,10 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# never import from the script's own folder: a bench script named like a stdlib module would shadow it
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
-sys.path.insert(0, str(ROOT))
 DATA = ROOT / "bench" / "_data"
 
 SELLER_EVERY = 500  # 0.2% sellers, as in the sample

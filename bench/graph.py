@@ -27,9 +27,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "_data"
-# bench/ holds scripts named like stdlib modules (queue.py): keep it off the import path.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-sys.path.insert(0, str(ROOT))
 
 KIND_SHARE = {"follow": 0.70, "like": 0.20, "comment": 0.06, "mention": 0.03, "repost": 0.005, "message": 0.005}
 SELLER_RATE, BUYER_RATE, FACILITATOR_RATE, TEEN_RATE, ADULT_RATE = 0.002, 0.0012, 0.0004, 0.04, 0.003

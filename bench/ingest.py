@@ -16,22 +16,16 @@ subprocess, so its peak RSS is its own. On a shared machine the wall time says l
 
 from __future__ import annotations
 
+import argparse
+import json
+import os
+import resource
+import subprocess
 import sys
+import time
 from pathlib import Path
 
-# Run as a script, this folder would come first on sys.path and its other benchmarks (queue.py,
-# ...) would shadow standard modules: look up modules from the repository root instead.
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
-sys.path.insert(0, str(ROOT))
-
-import argparse  # noqa: E402
-import json  # noqa: E402
-import os  # noqa: E402
-import resource  # noqa: E402
-import subprocess  # noqa: E402
-import time  # noqa: E402
-
 DATA = ROOT / "bench" / "_data"
 
 # Corruptions injected at --bad-rate, the kinds a real export has (and the sample world shows).

@@ -147,6 +147,9 @@ SCORES = pa.schema(
     ]
 )
 
+# communities (vigil/graph/communities.py: COMMUNITIES) and graph_features (per-account feature
+# columns the scorer and its refit read) are written by the graph stage beside `scores`.
+
 # --- link
 LINKS = pa.schema(
     [

@@ -31,13 +31,13 @@ def test_table_counts_roles_per_community_and_skips_unflagged():
     adj = two_rings()
     role = np.array(["seller"] * 4 + ["buyer", "facilitator"] + ["seller"] * 5 + ["none"], dtype=object)
     platform = np.array(["pg"] * 12, dtype=object)
-    ev = ["vexkin, menu"] * 12
+    ev = [{"explicit-vexkin", "builtin:menu"}] * 11 + [{"builtin:menu"}]
     comm, table = find_communities(adj, platform, role, ev)
     assert comm[11] == ""
     rows = {r["community"]: r for r in table.to_pylist()}
     assert len(rows) == 2
     assert sorted((r["sellers"], r["buyers"], r["facilitators"]) for r in rows.values()) == [(4, 1, 1), (5, 0, 0)]
-    assert all(r["top_signals"].startswith("vexkin") for r in rows.values())
+    assert all(r["top_signals"] == "builtin:menu, explicit-vexkin" for r in rows.values())
     # Same input, same ids.
     comm2, _ = find_communities(adj, platform, role, ev)
     assert list(comm) == list(comm2)

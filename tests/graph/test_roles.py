@@ -71,7 +71,7 @@ def test_communities_summarise_the_network(scored):
         members = [r for r in flagged if r["community"] == cid]
         assert c["size"] == len(members) == c["sellers"] + c["buyers"] + c["facilitators"]
         assert c["sellers"] == sum(r["role"] == "seller" for r in members)
-        assert c["summary"].startswith(f"{c['size']} accounts")
+        assert c["summary"].startswith(f"{c['size']} account")
     # The seed has no edge into the ring: a community of its own.
     assert comm[rows["seed1"]["community"]]["size"] == 1
 

@@ -108,7 +108,6 @@ def find_backups(ev: Evidence, nb: Neighbourhood, codes_local: np.ndarray, selle
                  exclude_local: np.ndarray, handle_text) -> Backup:
     """Crawled accounts that re-create a flagged seller (`sellers`: global mask)."""
     codes = nb.codes
-    m = len(codes)
     found: dict[int, tuple[int, str]] = {}
 
     # 1. The seller named it: "follow my backup @x".

@@ -42,8 +42,12 @@ def leiden(adj: sp.csr_matrix) -> np.ndarray:
     return np.asarray(part.membership, dtype=np.int64)
 
 
+def _n(k: int, noun: str) -> str:
+    return f"{k} {noun}" + ("" if k == 1 else "s")
+
+
 def find_communities(adj_local: sp.csr_matrix, platform: np.ndarray, role: np.ndarray,
-                     evidence_text: list[str | None]):
+                     signals: list[set[str]]):
     """Community id per crawled account ('' for none) and the `communities` table."""
     m = len(role)
     flagged = np.flatnonzero(role != "none")
@@ -66,17 +70,14 @@ def find_communities(adj_local: sp.csr_matrix, platform: np.ndarray, role: np.nd
         roles = Counter(role[members].tolist())
         sig = Counter()
         for i in members:
-            for term in (evidence_text[i] or "").split(","):
-                term = term.strip()
-                if term:
-                    sig[term] += 1
-        top = ", ".join(t for t, _ in sig.most_common(5))
+            sig.update(signals[i])  # members using each signal, not hits: one loud account is not a trend
+        top = ", ".join(t for t, _ in sorted(sig.items(), key=lambda kv: (-kv[1], kv[0]))[:5])
         rows.append({
             "community": cid, "platform": plat, "size": len(members),
             "sellers": roles.get("seller", 0), "buyers": roles.get("buyer", 0),
             "facilitators": roles.get("facilitator", 0), "top_signals": top,
-            "summary": (f"{len(members)} accounts: {roles.get('seller', 0)} sellers, "
-                        f"{roles.get('buyer', 0)} buyers, {roles.get('facilitator', 0)} facilitators"
+            "summary": (f"{_n(len(members), 'account')}: {_n(roles.get('seller', 0), 'seller')}, "
+                        f"{_n(roles.get('buyer', 0), 'buyer')}, {_n(roles.get('facilitator', 0), 'facilitator')}"
                         + (f"; top signals {top}" if top else "")),
         })
     return comm, pa.Table.from_pylist(rows, schema=COMMUNITIES)

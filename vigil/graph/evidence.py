@@ -217,6 +217,23 @@ def profile_declares_safety_role(con, g: AccountGraph, codes: np.ndarray) -> np.
     return out
 
 
+def signal_ids(con, codes: np.ndarray) -> dict[int, set[str]]:
+    """The lexicon/builtin signal ids each account used (use context), for community summaries."""
+    out: dict[int, set[str]] = {}
+    if not len(codes) or not _has_view(con, "signal_hits"):
+        return out
+    con.register("_sig_codes", pa.table({"code": pa.array(codes.astype(np.int32))}))
+    try:
+        rows = con.sql("""SELECT DISTINCT c.code, h.signal_id FROM _sig_codes c JOIN nodes n ON n.code = c.code
+                          JOIN signal_hits h ON h.platform = n.platform AND h.account_id = n.account_id
+                          WHERE coalesce(h.context, 'use') = 'use'""").fetchall()
+    finally:
+        con.unregister("_sig_codes")
+    for code, sid in rows:
+        out.setdefault(int(code), set()).add(str(sid))
+    return out
+
+
 def _has_column(con, table: str, column: str) -> bool:
     return bool(con.execute("SELECT count(*) FROM information_schema.columns WHERE table_name = ? "
                             "AND column_name = ?", [table, column]).fetchall()[0][0])

@@ -11,7 +11,7 @@ from vigil import progress, schemas
 from vigil.graph import model as model_mod
 from vigil.graph.build import load_graph, node_table
 from vigil.graph.communities import find_communities
-from vigil.graph.evidence import load_evidence
+from vigil.graph.evidence import load_evidence, signal_ids
 from vigil.graph.expand import DEFAULT_MAX_HOPS, DEFAULT_MAX_NODES, crawl
 from vigil.graph.roles import FEATURES, assign_roles
 from vigil.workspace import Workspace
@@ -58,8 +58,9 @@ def run_graph(ws: Workspace, *, score_all: bool = False, max_nodes: int = DEFAUL
     timings["roles_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    evidence_text = [ev.text_evidence.get(int(c)) for c in codes]
-    comm, comm_table = find_communities(adj_local, g.platform[codes], res.role, evidence_text)
+    used = signal_ids(con, codes[res.role != "none"])
+    comm, comm_table = find_communities(adj_local, g.platform[codes], res.role,
+                                        [used.get(int(c), set()) for c in codes])
     timings["communities_s"] = time.perf_counter() - t
 
     keys = node_table(g, codes)

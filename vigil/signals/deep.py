@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+from array import array
 from dataclasses import dataclass
 
 import hyperscan
@@ -347,20 +348,25 @@ def joined_buffer(texts: pa.Array | list[str | None]) -> tuple[np.ndarray, np.nd
     return data, (offsets[:-1] - offsets[0]).astype(np.int64)
 
 
-def _run(db, data: bytes, scratch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Scan one buffer; (pattern ids, starts, ends). The callback is the per-match cost: keep it one append."""
-    found: list[tuple[int, int, int]] = []
+def _run(db, data, scratch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Scan one buffer; (pattern ids, starts, ends).
+
+    The callback runs once per match in Python, so it is the per-match cost: three appends to one
+    `array('q')` (no tuple, no list of tuples to convert), read back by numpy without a copy.
+    `data` is anything with the buffer protocol (bytes, a numpy array, an Arrow buffer).
+    """
+    found = array("q")
     append = found.append
 
     def on_match(i, f, t, flags, ctx):
-        append((i, f, t))
+        append(i), append(f), append(t)
 
-    if data:
+    if len(data):
         db.scan(data, match_event_handler=on_match, scratch=scratch)
     if not found:
         z = np.zeros(0, np.int64)
         return z, z, z
-    arr = np.array(found, np.int64)
+    arr = np.frombuffer(found, np.int64).reshape(-1, 3)
     return arr[:, 0], arr[:, 1], arr[:, 2]
 
 

@@ -18,6 +18,7 @@ import re
 import hyperscan
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from vigil.signals import builtins
 from vigil.signals.deep import (
@@ -50,6 +51,8 @@ ASCII_MARKERS = (
 _LETTER_FREQ = dict(zip("etaoinshrdlcumwfgypbvkjxqz",
                         (127, 91, 82, 75, 70, 67, 63, 61, 60, 43, 40, 28, 28, 24, 24, 22, 20, 20, 19, 15, 10, 8, 2, 2, 1, 1)))
 _REPEATS = re.compile(r"(.)\1+")
+VARIANT_WINDOW = 40  # bytes read each side of a fragment to find its word (terms + repeats fit)
+VARIANT_CACHE_MAX = 1_000_000  # distinct words remembered across batches (a few hundred MB at most)
 ANCHOR_MIN_LETTERS = 5  # shorter terms get no anchors (no fuzzy matching either)
 ANCHOR_LEN = 3
 LONG_ANCHOR_LEN = 4  # for terms of 8+ letters: two 4-letter fragments still fit, and are rarer
@@ -89,6 +92,7 @@ class Matcher:
         for i, e in enumerate(lexicon.entries):
             if e.kind in ("term", "hashtag") and " " not in e.skeleton:
                 self._skeleton_codes[e.skeleton] = self._skeleton_codes.get(e.skeleton, ()) + (i,)
+        self._plain_squeezed = pa.array([p.replace(" ", "") for p in self.deep.plain], pa.string())
         self._term_codes = np.array([i for i, e in enumerate(lexicon.entries) if e.kind in ("term", "hashtag")], np.int64)
         self._compile_fast_db()
         self._scratch = hyperscan.Scratch(self.fast_db)
@@ -177,7 +181,7 @@ class Matcher:
         if n_rows == 0:
             return Hits.empty()
         row_end = np.append(row_start[1:], buf.size) - 1  # offset of each text's closing '\n'
-        ids, frm, to = _run(self.fast_db, buf.tobytes(), self._scratch)
+        ids, frm, to = _run(self.fast_db, buf, self._scratch)
         k = self.kind[ids] if ids.size else np.zeros(0, np.int64)
         start = np.where(self.length[ids] >= 0, to - self.length[ids], frm) if ids.size else frm
         rows = np.searchsorted(row_start, to - 1, side="right") - 1
@@ -190,7 +194,8 @@ class Matcher:
         # texts for the deep scan: markers, two-byte characters, anchors no whole term explains
         flagged = np.zeros(n_rows, bool)
         flagged[rows[k == MARKER]] = True
-        flagged[_rows_with_two_byte_chars(buf, row_start)] = True
+        non_ascii = np.flatnonzero(buf >= 0x80)  # one pass: rows to normalise, and char offsets
+        flagged[_rows_with_two_byte_chars(buf, non_ascii, row_start)] = True
         a = np.flatnonzero(k == ANCHOR)
         anchor_rows = np.zeros(0, np.int64)
         anchor_at = np.zeros(0, np.int64)
@@ -207,7 +212,7 @@ class Matcher:
         parts.append(self._regex_part(arr, ids, rows, (k == REGEX) & keep_fast))
         parts.append(self._variant_part(buf, row_start, anchor_rows, anchor_at))
         fast = _concat(parts)
-        fast_hits = self._finalise(buf, row_start, fast, cue_rows)
+        fast_hits = self._finalise(buf, row_start, fast, cue_rows, non_ascii)
 
         deep_rows = np.flatnonzero(flagged)
         self.counters["texts"] += n_rows
@@ -245,7 +250,7 @@ class Matcher:
             return (z, z, z, z, z, np.zeros(0)), z
         sub = arr.take(pa.array(trig_rows, pa.int64()))
         sbuf, srs = joined_buffer(sub)
-        ids, frm, to = _run(self.rules_db, sbuf.tobytes(), self._rules_scratch)
+        ids, frm, to = _run(self.rules_db, sbuf, self._rules_scratch)
         if ids.size == 0:
             z = np.zeros(0, np.int64)
             return (z, z, z, z, z, np.zeros(0)), z
@@ -266,28 +271,29 @@ class Matcher:
         out = ([], [], [], [], [], [])
         if rows.size == 0:
             return tuple(np.zeros(0, np.int64) for _ in range(5)) + (np.zeros(0),)
-        # the word around each fragment, found with array operations over the batch's letters
-        low = buf | 0x20
-        is_letter = (low >= 0x61) & (low <= 0x7A)
-        edge = np.flatnonzero(is_letter[1:] != is_letter[:-1]) + 1  # every word start and end
-        idx = np.searchsorted(edge, at, side="right")
-        w_start = np.where(idx > 0, edge[np.maximum(idx - 1, 0)], 0)
-        w_end = np.where(idx < edge.size, edge[np.minimum(idx, edge.size - 1)], buf.size)
+        w_start, w_end = _words_around(buf, at)
+        ok = w_end > w_start  # a word longer than the window is no term's variant
+        rows, w_start, w_end = rows[ok], w_start[ok], w_end[ok]
         w_start, first = np.unique(w_start, return_index=True)
         rows, w_end = rows[first], w_end[first]
-        raw = buf.tobytes()
-        cache = self._variant_cache
-        for row, b, e in zip(rows.tolist(), w_start.tolist(), w_end.tolist()):
-            w = raw[b:e]
-            found = cache.get(w)
-            if found is None:
-                found = self._variant_of(w.decode("ascii", "replace"))
-                if len(cache) < 1_000_000:
-                    cache[w] = found
-            for code, factor in found:
+        # a batch repeats the same few words: look each distinct word up once (cached across batches)
+        enc = pc.dictionary_encode(_gather_spans(buf, w_start, w_end, pa.binary()))
+        found = [self._variant_cached(w) for w in enc.dictionary.to_pylist()]
+        word_of = np.asarray(enc.indices)
+        for k in np.flatnonzero(np.isin(word_of, [i for i, f in enumerate(found) if f])).tolist():
+            row, b, e = int(rows[k]), int(w_start[k]), int(w_end[k])
+            for code, factor in found[word_of[k]]:
                 for lst, val in zip(out, (row, code, b, e, USE, self.signals[code].weight * factor)):
                     lst.append(val)
         return tuple(np.array(x, dt) for x, dt in zip(out, (np.int64,) * 5 + (np.float64,)))
+
+    def _variant_cached(self, w: bytes) -> tuple[tuple[int, float], ...]:
+        found = self._variant_cache.get(w)
+        if found is None:
+            found = self._variant_of(w.decode("ascii", "replace"))
+            if len(self._variant_cache) < VARIANT_CACHE_MAX:
+                self._variant_cache[w] = found
+        return found
 
     def _variant_of(self, word: str) -> tuple[tuple[int, float], ...]:
         if len(word) < ANCHOR_MIN_LETTERS - 1:
@@ -344,7 +350,7 @@ class Matcher:
                         lst.append(val)
         return tuple(np.array(x, dt) for x, dt in zip(out, (np.int64,) * 5 + (np.float64,)))
 
-    def _finalise(self, buf, row_start, part, cue_rows) -> Hits:
+    def _finalise(self, buf, row_start, part, cue_rows, non_ascii) -> Hits:
         rows, sig, o_start, o_end, ctx, weight = part
         if rows.size == 0:
             h = Hits.empty()
@@ -357,29 +363,41 @@ class Matcher:
         b_end = np.where(is_char, 0, o_end)
         warn = np.isin(rows, cue_rows) | (~is_char & _quoted(buf, b_start, b_end))
         ctx = np.where(warn, WARN, ctx)
-        raw = buf.tobytes()
+        # byte offsets -> character offsets: subtract the UTF-8 continuation bytes before the offset
         rs = row_start[rows]
-        c_start = np.empty(rows.size, np.int64)
-        c_end = np.empty(rows.size, np.int64)
-        matched: list[str] = []
-        for i, (r0, s, e, ch) in enumerate(zip(rs.tolist(), o_start.tolist(), o_end.tolist(), is_char.tolist())):
-            if ch:
-                text = raw[r0:raw.index(b"\n", r0)].decode("utf-8", "replace")
-                c_start[i], c_end[i] = -1 - s, -1 - e
-                matched.append(text[-1 - s:-1 - e])
-            else:
-                prefix = raw[r0:s]
-                c_start[i] = len(prefix) if prefix.isascii() else len(prefix.decode("utf-8", "replace"))
-                m = raw[s:e].decode("utf-8", "replace")
-                c_end[i] = c_start[i] + len(m)
-                matched.append(m)
-        # a term found as a variant (repeats, one edit) was obfuscated; operator regexes are not terms
-        obfuscated = np.zeros(rows.size, bool)
-        plain = self.deep.plain
-        for i in np.flatnonzero(np.isin(sig, self._term_codes)).tolist():
-            obfuscated[i] = matched[i].casefold().replace(" ", "") != plain[sig[i]].replace(" ", "")
+        cont = non_ascii[(buf[non_ascii] & 0xC0) == 0x80]
+        before_row = np.searchsorted(cont, rs)
+        c_start = b_start - rs - (np.searchsorted(cont, b_start) - before_row)
+        c_end = b_end - rs - (np.searchsorted(cont, b_end) - before_row)
+        matched_arr = _gather_spans(buf, b_start, b_end, pa.string())
+        matched = _to_strings(matched_arr)
+        for i in np.flatnonzero(is_char).tolist():  # operator regexes: rare, spans already in characters
+            r0 = int(rs[i])
+            text = bytes(buf[r0:r0 + int(np.argmax(buf[r0:] == 0x0A))]).decode("utf-8", "replace")
+            c_start[i], c_end[i] = -1 - o_start[i], -1 - o_end[i]
+            matched[i] = text[c_start[i]:c_end[i]]
         return Hits(row=rows, signal=sig, start=c_start, end=c_end, matched=matched,
-                    obfuscated=obfuscated, context=ctx, weight=weight, warn_rows=cue_rows)
+                    obfuscated=self._obfuscated(sig, matched_arr, matched), context=ctx, weight=weight,
+                    warn_rows=cue_rows)
+
+    def _obfuscated(self, sig: np.ndarray, matched_arr: pa.Array, matched: list[str]) -> np.ndarray:
+        """A term hit was obfuscated when it is not written as in the lexicon (case and spaces aside).
+
+        Compared with Arrow kernels; only non-ASCII spans need Python's full case folding.
+        """
+        out = np.zeros(sig.size, bool)
+        terms = np.flatnonzero(np.isin(sig, self._term_codes))
+        if terms.size == 0:
+            return out
+        t = pa.array(terms, pa.int64())
+        written = pc.utf8_lower(pc.replace_substring(matched_arr.take(t), " ", ""))
+        plain = self._plain_squeezed.take(pa.array(sig[terms], pa.int64()))
+        out[terms] = ~np.asarray(pc.equal(written, plain).fill_null(False), bool)
+        odd = np.asarray(pc.invert(pc.string_is_ascii(matched_arr.take(t))).fill_null(True), bool)
+        plain_py = self.deep.plain
+        for i in terms[odd].tolist():
+            out[i] = matched[i].casefold().replace(" ", "") != plain_py[sig[i]].replace(" ", "")
+        return out
 
 
 def choose_anchors(value: str) -> list[str]:
@@ -434,12 +452,52 @@ def _is_alnum(b: np.ndarray) -> np.ndarray:
     return ((low >= 0x61) & (low <= 0x7A)) | ((b >= 0x30) & (b <= 0x39))
 
 
-def _rows_with_two_byte_chars(buf: np.ndarray, row_start: np.ndarray) -> np.ndarray:
+def _words_around(buf: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(start, end) of the ASCII word around each offset, looking at most VARIANT_WINDOW bytes each way.
+
+    Only a window around each fragment is read (not the whole batch); a word that reaches the
+    window's edge is longer than any term's variant and gets (0, 0).
+    """
+    span = np.arange(-VARIANT_WINDOW, VARIANT_WINDOW + 1)
+    pos = at[:, None] + span[None, :]
+    inside = (pos >= 0) & (pos < buf.size)
+    low = buf[np.clip(pos, 0, buf.size - 1)] | 0x20
+    letter = inside & (low >= 0x61) & (low <= 0x7A)
+    mid = VARIANT_WINDOW
+    left = np.where(~letter[:, :mid], span[:mid], -VARIANT_WINDOW - 1).max(axis=1)  # last non-letter before
+    right = np.where(~letter[:, mid:], span[mid:], VARIANT_WINDOW + 1).min(axis=1)  # first non-letter after
+    whole = (left > -VARIANT_WINDOW - 1) & (right < VARIANT_WINDOW + 1)
+    start = np.where(whole, at + left + 1, 0)
+    end = np.where(whole, at + right, 0)
+    return start, end
+
+
+def _rows_with_two_byte_chars(buf: np.ndarray, non_ascii: np.ndarray, row_start: np.ndarray) -> np.ndarray:
     """Rows with a 2-byte UTF-8 character: accents, Greek, Cyrillic, combining marks, Latin-1 signs."""
-    pos = np.flatnonzero((buf >= 0xC2) & (buf <= 0xDF))
+    pos = non_ascii[buf[non_ascii] <= 0xDF]
+    pos = pos[buf[pos] >= 0xC2]
     if pos.size == 0:
         return pos
     return np.unique(np.searchsorted(row_start, pos, side="right") - 1)
+
+
+def _gather_spans(buf: np.ndarray, start: np.ndarray, end: np.ndarray, typ: pa.DataType) -> pa.Array:
+    """The byte spans [start, end) of `buf` as one Arrow array, copied with one numpy gather."""
+    lens = np.maximum(end - start, 0)
+    offsets = np.zeros(lens.size + 1, np.int32)
+    np.cumsum(lens, out=offsets[1:])
+    gather = np.repeat(start - offsets[:-1], lens) + np.arange(offsets[-1])
+    data = buf[gather] if gather.size else np.zeros(0, np.uint8)
+    return pa.Array.from_buffers(typ, lens.size, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
+
+
+def _to_strings(arr: pa.Array) -> list[str]:
+    """Python strings of a gathered span array; a span cut inside a character is decoded leniently."""
+    try:
+        arr.validate(full=True)
+        return arr.to_pylist()
+    except (pa.ArrowInvalid, UnicodeDecodeError):
+        return [b.decode("utf-8", "replace") for b in arr.cast(pa.binary()).to_pylist()]
 
 
 def _concat(parts):

@@ -379,12 +379,19 @@ def make_ids(rng: np.random.Generator, pop: Population) -> None:
     pop.ids = ids
 
 
+def _skeleton(handle: str) -> str:
+    return "".join(c for c in handle.lower() if c.isalnum())
+
+
 def make_names(rng: np.random.Generator, pop: Population, new_backup_handle: float = 0.0) -> None:
     """Handles and display names; a person's accounts look alike, a backup echoes its original
     (except a share `new_backup_handle` of backups, which start under an unrelated handle)."""
     handles = [""] * pop.n
     display = [""] * pop.n
     person_handle: dict[int, str] = {}
+    # Sellers and promo pages put their handle in off-platform contacts ("tg: @h"), which name one
+    # person: two people never share a handle skeleton (letters and digits), on any platform.
+    contact_owner: dict[str, int] = {}
     order = np.argsort(pop.backup_of >= 0, kind="stable")  # originals before backups
     for i in order:
         kind = KINDS[pop.kind[i]]
@@ -427,6 +434,10 @@ def make_names(rng: np.random.Generator, pop: Population, new_backup_handle: flo
             sep = [".", "_", ""][rng.integers(3)]
             h = [f"{fl}{sep}{ll}", f"{fl}{ll}{int(rng.integers(1, 99))}", f"{fl[0]}{ll}", f"{interest}{sep}{fl}",
                  f"{fl}{sep}{interest}", f"{ll}{sep}{fl}{int(rng.integers(1, 9))}", f"the{sep}{fl}"][rng.integers(7)]
+        if kind in ("seller", "facilitator"):
+            owner = int(pop.person[i])
+            while contact_owner.setdefault(_skeleton(h), owner) != owner:
+                h = f"{h}{int(rng.integers(2, 99))}"
         handles[i] = h
         person_handle.setdefault(int(pop.person[i]), h)
         r = rng.random()
