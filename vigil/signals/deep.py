@@ -359,7 +359,9 @@ def _run(db, data, scratch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     append = found.append
 
     def on_match(i, f, t, flags, ctx):
-        append(i), append(f), append(t)
+        append(i)
+        append(f)
+        append(t)
 
     if len(data):
         db.scan(data, match_event_handler=on_match, scratch=scratch)

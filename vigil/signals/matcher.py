@@ -6,9 +6,16 @@ lexicon terms as written (case-insensitively) and as hashtag prefixes, emoji, bu
 warning cues, and *markers* of obfuscation: look-alike or invisible characters, digits or
 symbols inside words, separators or spaces between single letters, and *anchors* (a rare
 fragment from each half of every 5+ letter term; a misspelling or a repeated letter leaves one
-half intact). A text with a marker, or with an anchor that no whole term explains, is re-scanned
-by the deep scanner (`deep.DeepScanner`) after full normalisation; every other text's hits come
-from the fast pass alone.
+half intact). A text with a marker is re-scanned by the deep scanner (`deep.DeepScanner`) after
+full normalisation; in other texts, the word around an anchor that no whole term explains is
+checked alone (repeats collapsed, one edit), and every other hit comes from the fast pass.
+
+Where the time goes (bench/signals.py): the Python binding calls back into Python once per match,
+so the number of matches, not the bytes, sets the cost. The callback only appends to an
+`array('q')`; everything after it works on arrays (numpy, Arrow kernels), and Python touches a
+hit one by one only on rare paths (a rule's second look, an operator regex, a new distinct word
+next to an anchor). Anchors are most of the matches: a 3-letter fragment of an invented word is
+common inside ordinary words, and it is what finds a one-letter misspelling in otherwise plain text.
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ from vigil.signals.deep import (
 )
 from vigil.signals.lexicon import Lexicon
 
-__all__ = ["CONTEXTS", "USE", "WARN", "Hits", "Matcher", "Signal"]
+__all__ = ["CONTEXTS", "USE", "WARN", "Hits", "Matcher", "Signal", "joined_buffer"]
 
 # Pattern kinds in the fast database.
 TERM, HASHTAG, EMOJI, BUILTIN, CUE, REGEX, MARKER, ANCHOR, TRIGGER = range(9)
@@ -52,6 +59,7 @@ _LETTER_FREQ = dict(zip("etaoinshrdlcumwfgypbvkjxqz",
                         (127, 91, 82, 75, 70, 67, 63, 61, 60, 43, 40, 28, 28, 24, 24, 22, 20, 20, 19, 15, 10, 8, 2, 2, 1, 1)))
 _REPEATS = re.compile(r"(.)\1+")
 VARIANT_WINDOW = 40  # bytes read each side of a fragment to find its word (terms + repeats fit)
+SHORT_WINDOW = 12  # the first, cheaper look: most words around a fragment end within it
 VARIANT_CACHE_MAX = 1_000_000  # distinct words remembered across batches (a few hundred MB at most)
 ANCHOR_MIN_LETTERS = 5  # shorter terms get no anchors (no fuzzy matching either)
 ANCHOR_LEN = 3
@@ -92,6 +100,13 @@ class Matcher:
         for i, e in enumerate(lexicon.entries):
             if e.kind in ("term", "hashtag") and " " not in e.skeleton:
                 self._skeleton_codes[e.skeleton] = self._skeleton_codes.get(e.skeleton, ()) + (i,)
+        # signal ids, categories and context names as Arrow arrays: a hits table takes from them
+        # (one `take` per column) instead of building a Python object per hit
+        self.arrow_names = {
+            "signal_id": pa.array([s.signal_id for s in self.signals], pa.string()),
+            "category": pa.array(list(self.signal_category), pa.string()),
+            "context": pa.array(list(CONTEXTS), pa.string()),
+        }
         self._plain_squeezed = pa.array([p.replace(" ", "") for p in self.deep.plain], pa.string())
         self._term_codes = np.array([i for i, e in enumerate(lexicon.entries) if e.kind in ("term", "hashtag")], np.int64)
         self._compile_fast_db()
@@ -371,9 +386,9 @@ class Matcher:
         c_end = b_end - rs - (np.searchsorted(cont, b_end) - before_row)
         matched_arr = _gather_spans(buf, b_start, b_end, pa.string())
         matched = _to_strings(matched_arr)
+        row_end = np.append(row_start[1:], buf.size) - 1  # each text's closing '\n'
         for i in np.flatnonzero(is_char).tolist():  # operator regexes: rare, spans already in characters
-            r0 = int(rs[i])
-            text = bytes(buf[r0:r0 + int(np.argmax(buf[r0:] == 0x0A))]).decode("utf-8", "replace")
+            text = bytes(buf[rs[i]:row_end[rows[i]]]).decode("utf-8", "replace")
             c_start[i], c_end[i] = -1 - o_start[i], -1 - o_end[i]
             matched[i] = text[c_start[i]:c_end[i]]
         return Hits(row=rows, signal=sig, start=c_start, end=c_end, matched=matched,
@@ -453,23 +468,28 @@ def _is_alnum(b: np.ndarray) -> np.ndarray:
 
 
 def _words_around(buf: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(start, end) of the ASCII word around each offset, looking at most VARIANT_WINDOW bytes each way.
+    """(start, end) of the ASCII word around each offset; (0, 0) for a word longer than VARIANT_WINDOW.
 
-    Only a window around each fragment is read (not the whole batch); a word that reaches the
-    window's edge is longer than any term's variant and gets (0, 0).
+    Only a window around each fragment is read, not the whole batch: first a short one (most
+    words fit), then the full window for the few words that reach the short window's edge.
     """
-    span = np.arange(-VARIANT_WINDOW, VARIANT_WINDOW + 1)
+    start, end = _words_within(buf, at, SHORT_WINDOW)
+    long_ = np.flatnonzero(end == 0)
+    if long_.size:
+        start[long_], end[long_] = _words_within(buf, at[long_], VARIANT_WINDOW)
+    return start, end
+
+
+def _words_within(buf: np.ndarray, at: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
+    span = np.arange(-width, width + 1)
     pos = at[:, None] + span[None, :]
     inside = (pos >= 0) & (pos < buf.size)
     low = buf[np.clip(pos, 0, buf.size - 1)] | 0x20
     letter = inside & (low >= 0x61) & (low <= 0x7A)
-    mid = VARIANT_WINDOW
-    left = np.where(~letter[:, :mid], span[:mid], -VARIANT_WINDOW - 1).max(axis=1)  # last non-letter before
-    right = np.where(~letter[:, mid:], span[mid:], VARIANT_WINDOW + 1).min(axis=1)  # first non-letter after
-    whole = (left > -VARIANT_WINDOW - 1) & (right < VARIANT_WINDOW + 1)
-    start = np.where(whole, at + left + 1, 0)
-    end = np.where(whole, at + right, 0)
-    return start, end
+    left = np.where(~letter[:, :width], span[:width], -width - 1).max(axis=1)  # last non-letter before
+    right = np.where(~letter[:, width:], span[width:], width + 1).min(axis=1)  # first non-letter after
+    whole = (left > -width - 1) & (right < width + 1)
+    return np.where(whole, at + left + 1, 0), np.where(whole, at + right, 0)
 
 
 def _rows_with_two_byte_chars(buf: np.ndarray, non_ascii: np.ndarray, row_start: np.ndarray) -> np.ndarray:

@@ -134,17 +134,17 @@ def _hits_table(m: Matcher, h: Hits, src: pa.Table, rows: np.ndarray, field: str
     if len(h) == 0:
         return schemas.SIGNAL_HITS.empty_table()
     take = pa.array(rows, pa.int64())
-    sig = h.signal
-    ids = np.array([s.signal_id for s in m.signals], dtype=object)
+    sig = pa.array(h.signal, pa.int64())
+    names = m.arrow_names
     cols = {
         "platform": src.column("platform").take(take),
         "account_id": src.column("account_id").take(take),
         "post_id": src.column("post_id").take(take) if with_post else pa.nulls(len(h), pa.string()),
-        "field": pa.array([field] * len(h), pa.string()),
-        "signal_id": pa.array(ids[sig], pa.string()),
-        "category": pa.array(m.signal_category[sig], pa.string()),
+        "field": pa.array([field], pa.string()).take(pa.array(np.zeros(len(h), np.int64))),
+        "signal_id": names["signal_id"].take(sig),
+        "category": names["category"].take(sig),
         "weight": pa.array(h.weight, pa.float64()),
-        "context": pa.array(np.array(CONTEXTS, dtype=object)[h.context], pa.string()),
+        "context": names["context"].take(pa.array(h.context, pa.int64())),
         "start": pa.array(h.start, pa.int32()),
         "end": pa.array(h.end, pa.int32()),
         "matched": pa.array(h.matched, pa.string()),
