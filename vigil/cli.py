@@ -15,7 +15,10 @@ from rich.table import Table
 
 from vigil.progress import bars, console
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.splitlines()[0])
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True,
+    help="vigil: find a sale network in a platform export, explain every finding, review it, escalate it.",
+)
 
 STAGES_WITH_COMMANDS = ("ingest", "signals", "media", "graph", "audit", "link", "cases", "report", "web", "synth")
 
@@ -62,6 +65,11 @@ def demo(
         summary = run(RunOptions(export_dir=w.export_dir, lexicon=w.lexicon, hashes=[w.hashbank],
                                  seeds=w.seeds, out_dir=results))
     print_summary(summary, results)
+    # The world is vigil's own, so its truth is known: show how close the findings came.
+    from vigil.evaluate import evaluate
+    from vigil.synth.commands import print_evaluation
+
+    print_evaluation(evaluate(results, w.truth_dir), title="findings against the world's truth")
     if report:
         from vigil.report import build_report
 

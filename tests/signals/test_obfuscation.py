@@ -106,3 +106,17 @@ def test_batch_rows_and_empty_texts(lexicon):
     # a term never spans two texts
     h2 = m.scan(["ends with vex", "kin starts"])
     assert len(h2) == 0
+
+
+def test_spans_are_characters_after_multibyte_text(lexicon):
+    """Fast-pass hits report character offsets even after emoji and symbols earlier in the text."""
+    m = lexicon.matcher
+    texts = ["🔥🔥 vexkin", "plain torlap", "✨ — torlap 🦩🧊 end", "€5 “vexkin”"]
+    h = m.scan(texts)
+    found = set()
+    for i in range(len(h)):
+        text = texts[int(h.row[i])]
+        assert text[int(h.start[i]):int(h.end[i])] == h.matched[i]
+        found.add((int(h.row[i]), m.signals[int(h.signal[i])].signal_id, h.matched[i]))
+    assert {(0, VEX, "vexkin"), (1, "explicit-torlap", "torlap"), (2, "explicit-torlap", "torlap"),
+            (2, "emoji-flamingo-ice", "🦩🧊"), (3, VEX, "vexkin")} <= found

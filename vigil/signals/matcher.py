@@ -384,8 +384,7 @@ class Matcher:
         before_row = np.searchsorted(cont, rs)
         c_start = b_start - rs - (np.searchsorted(cont, b_start) - before_row)
         c_end = b_end - rs - (np.searchsorted(cont, b_end) - before_row)
-        matched_arr = _gather_spans(buf, b_start, b_end, pa.string())
-        matched = _to_strings(matched_arr)
+        matched_arr, matched = _span_strings(buf, b_start, b_end)
         row_end = np.append(row_start[1:], buf.size) - 1  # each text's closing '\n'
         for i in np.flatnonzero(is_char).tolist():  # operator regexes: rare, spans already in characters
             text = bytes(buf[rs[i]:row_end[rows[i]]]).decode("utf-8", "replace")
@@ -511,13 +510,18 @@ def _gather_spans(buf: np.ndarray, start: np.ndarray, end: np.ndarray, typ: pa.D
     return pa.Array.from_buffers(typ, lens.size, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
 
 
-def _to_strings(arr: pa.Array) -> list[str]:
-    """Python strings of a gathered span array; a span cut inside a character is decoded leniently."""
+def _span_strings(buf: np.ndarray, start: np.ndarray, end: np.ndarray) -> tuple[pa.Array, list[str]]:
+    """The spans as an Arrow string array and as Python strings (the `Hits.matched` list).
+
+    A span cut inside a character (a rule's context byte) is decoded leniently, as U+FFFD.
+    """
+    arr = _gather_spans(buf, start, end, pa.string())
     try:
         arr.validate(full=True)
-        return arr.to_pylist()
-    except (pa.ArrowInvalid, UnicodeDecodeError):
-        return [b.decode("utf-8", "replace") for b in arr.cast(pa.binary()).to_pylist()]
+        return arr, arr.to_pylist()
+    except pa.ArrowInvalid:
+        strings = [b.decode("utf-8", "replace") for b in arr.cast(pa.binary()).to_pylist()]
+        return pa.array(strings, pa.string()), strings
 
 
 def _concat(parts):
