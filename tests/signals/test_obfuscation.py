@@ -120,3 +120,13 @@ def test_spans_are_characters_after_multibyte_text(lexicon):
         found.add((int(h.row[i]), m.signals[int(h.signal[i])].signal_id, h.matched[i]))
     assert {(0, VEX, "vexkin"), (1, "explicit-torlap", "torlap"), (2, "explicit-torlap", "torlap"),
             (2, "emoji-flamingo-ice", "🦩🧊"), (3, VEX, "vexkin")} <= found
+
+
+def test_prices_are_not_read_as_a_term_made_of_leetable_letters():
+    """A term spelt only with letters that have leetspeak digits (l, o, s) must not match a price
+    through the misspelling path: "150" is a number, not "losoo" one edit away."""
+    from vigil.signals import parse_lexicon
+
+    lex = parse_lexicon("version: 1\nsignals:\n- id: explicit-losoo\n  category: explicit\n  kind: term\n  value: losoo\n")
+    assert "explicit-losoo" not in signals_of(lex, "prints for 105 or 150, dm")
+    assert "explicit-losoo" in signals_of(lex, "new l0s00 menu")

@@ -11,7 +11,6 @@ fuzzy word).
 
 from __future__ import annotations
 
-import math
 import re
 from array import array
 from dataclasses import dataclass
@@ -283,6 +282,11 @@ class DeepScanner:
 
     def _scan_fuzzy(self, v: Views):
         rows, sig, o_start, o_end = fuzzy_hits(self.fuzzy, v)
+        # the same rule as whole matches: a misspelling read through leetspeak must still be
+        # mostly letters, or prices like "150" become the term "losoo"
+        letters = v.letters_cum[o_end] - v.letters_cum[o_start]
+        ok = letters >= np.ceil(self.signal_letters[sig] * MIN_LETTER_SHARE)
+        rows, sig, o_start, o_end = rows[ok], sig[ok], o_start[ok], o_end[ok]
         return rows, sig, o_start, o_end, np.zeros(rows.size, np.int64), self.signal_weight[sig] * FUZZY_WEIGHT
 
 

@@ -100,7 +100,7 @@ def fuzzy_hits(index: FuzzyIndex, v: Views):
         return z, z, z, z
     ids = np.asarray(enc.indices)
     sel = np.flatnonzero(np.isin(ids, matched_ids))
-    rows, codes, o_s, o_e = [], [], [], []
+    codes, o_s, o_e = [], [], []
     for k in sel.tolist():
         for code in hits_per_word[ids[k]]:
             codes.append(code)
