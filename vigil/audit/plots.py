@@ -18,7 +18,8 @@ from vigil import schemas  # noqa: E402
 COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
 
 
-def _svg(fig) -> str:
+def figure_svg(fig) -> str:
+    """A figure as inline SVG text, closed afterwards."""
     buf = io.StringIO()
     # text as <text> (escaped by matplotlib), not glyph paths: several times faster and smaller
     with matplotlib.rc_context({"svg.fonttype": "none"}):
@@ -37,7 +38,7 @@ def _placeholder(message: str) -> str:
     fig, ax = plt.subplots(figsize=(6, 1.2))
     ax.axis("off")
     ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=11)
-    return _svg(fig)
+    return figure_svg(fig)
 
 
 def lift_plot(audit: dict) -> str:
@@ -79,7 +80,7 @@ def lift_plot(audit: dict) -> str:
     ax.set_xlabel("lift: flagged share shown to adjacent viewers / baseline (95% CI; 1 = no steering)")
     ax.set_title("How far each surface steers viewers toward flagged accounts")
     ax.legend(loc="lower right", fontsize=8)
-    return _svg(fig)
+    return figure_svg(fig)
 
 
 def exposure_plot(audit: dict) -> str:
@@ -102,4 +103,4 @@ def exposure_plot(audit: dict) -> str:
         ax.set_ylabel("% of walks that reached a flagged account")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
-    return _svg(fig)
+    return figure_svg(fig)

@@ -7,7 +7,6 @@ input — can ever become markup in the page; a browser runs no script inside an
 from __future__ import annotations
 
 import base64
-import io
 from collections import Counter, defaultdict
 from datetime import datetime
 
@@ -33,13 +32,7 @@ def svg_uri(svg: str) -> str:
 
 
 def _fig_uri(fig) -> str:
-    buf = io.StringIO()
-    # text as <text> (escaped by matplotlib), not glyph paths: several times faster and smaller
-    with matplotlib.rc_context({"svg.fonttype": "none"}):
-        fig.savefig(buf, format="svg", bbox_inches="tight")
-    plt.close(fig)
-    text = buf.getvalue()
-    return svg_uri(text[text.index("<svg"):])
+    return svg_uri(audit_plots.figure_svg(fig))
 
 
 def _message(text: str) -> str:
