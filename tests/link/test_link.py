@@ -297,3 +297,182 @@ def test_backup_and_other_platform_account_are_one_person():
     closed = got[pair(("photogram", "new"), ("chirp", "c"))]
     assert "same person through" in closed["evidence"]
     assert stats["links_by_closure"] == 1
+
+
+# --- fixes from the hard worlds: backups, platform-bound URLs, ring hubs, degrees ---------------
+
+def _scores(rows: list[tuple[str, str, str, str | None]]) -> pa.Table:
+    """(platform, account_id, role, backup_of) rows as a `scores` table."""
+    n = len(rows)
+    return pa.table({
+        "platform": [r[0] for r in rows], "account_id": [r[1] for r in rows], "score": [0.9] * n,
+        "role": [r[2] for r in rows], "community": [None] * n, "reasons": ["test"] * n,
+        "backup_of": [r[3] for r in rows],
+    }, schema=schemas.SCORES)
+
+
+def _edges(rows: list[tuple[str, str, str, str]]) -> pa.Table:
+    cols = {f.name: [] for f in schemas.EDGES}
+    for p, s, d, k in rows:
+        for name, v in zip(("platform", "src", "dst", "kind"), (p, s, d, k)):
+            cols[name].append(v)
+        for name in ("created_at", "count", "extra", "_file", "_line"):
+            cols[name].append(None)
+    return pa.table(cols, schema=schemas.EDGES)
+
+
+def _pairs(links: pa.Table) -> set[frozenset]:
+    return {frozenset([(r["platform_a"], r["account_a"]), (r["platform_b"], r["account_b"])]) for r in links.to_pylist()}
+
+
+def test_graph_backup_verdict_links_even_under_a_new_handle_and_picture():
+    """A backup under a fresh handle and a new picture is still the graph stage's re-creation: it
+    is linked, and through it to the original's account elsewhere."""
+    rng = np.random.default_rng(5)
+    rows = background() + [
+        {"platform": "photogram", "account_id": "old", "handle": "tomas_deals", "display_name": "",
+         "bio": "chirp: @tomas.deals", "profile_image_pdq": _rand_hash(rng)},
+        {"platform": "photogram", "account_id": "new", "handle": "books.tom70", "display_name": "",
+         "bio": "", "profile_image_pdq": _rand_hash(rng)},
+        {"platform": "chirp", "account_id": "c", "handle": "tomas.deals", "display_name": "",
+         "bio": "photogram: @tomas_deals"},
+    ]
+    scores = _scores([("photogram", "old", "seller", None), ("photogram", "new", "seller", "old"),
+                      ("chirp", "c", "seller", None)])
+    got = _pairs(link_accounts(accounts_table(rows), None, scores, NO_EDGES)[0])
+    assert pair(("photogram", "old"), ("photogram", "new")) in got
+    assert pair(("photogram", "new"), ("chirp", "c")) in got
+
+
+def test_profile_url_resolves_only_on_the_platform_its_host_names():
+    """`blurtly.example/zoebooks` in a photogram bio names blurtly's @zoebooks, not a photogram
+    namesake: no shared contact with the photogram account, and no link to it."""
+    from vigil.link.identifiers import extract_mentions
+
+    m = extract_mentions("reviews · chirp: @zoe_reads", ["https://blurtly.example/zoebooks"],
+                         {"blurtly": "blurtly", "chirp": "chirp"})
+    assert ("blurtly", "zoebooks") in m.pointers and ("chirp", "zoe_reads") in m.pointers
+    assert "zoebooks" not in m.identifiers and "zoereads" not in m.identifiers
+
+    rng = np.random.default_rng(9)
+    rows = background() + [
+        {"platform": "photogram", "account_id": "s1", "handle": "zoebooks411", "display_name": "Zoe Tanaka",
+         "links": ["https://blurtly.example/zoebooks"], "profile_image_pdq": _rand_hash(rng)},
+        {"platform": "photogram", "account_id": "other", "handle": "zoebooks", "display_name": "Zoe Dubois",
+         "profile_image_pdq": _rand_hash(rng)},
+    ]
+    got = run(rows, [("photogram", "s1"), ("photogram", "other")])
+    assert pair(("photogram", "s1"), ("photogram", "other")) not in got
+
+
+def test_ring_sellers_are_not_a_shared_circle():
+    """Every buyer of a ring follows its sellers: sharing them is why two buyers are in scope, not
+    a sign they are one person. A backup's shared followers (buyers) still count."""
+    from vigil.link.compare import compare_graph
+    from vigil.link.scope import neighbour_sets, ring_hubs
+
+    rows = background(50) + [
+        {"platform": "photogram", "account_id": a, "handle": a} for a in
+        ("b1", "b2", "s1", "s2", "s3", "old", "bk", "f1", "f2", "f3")
+    ]
+    edges = [("photogram", b, s, "follow") for b in ("b1", "b2") for s in ("s1", "s2", "s3")]
+    edges += [("photogram", f, s, "follow") for f in ("f1", "f2", "f3") for s in ("old", "bk")]
+    scores = _scores([("photogram", a, r, None) for a, r in
+                      [("s1", "seller"), ("s2", "seller"), ("s3", "seller"), ("old", "seller"), ("bk", "seller"),
+                       ("b1", "buyer"), ("b2", "buyer"), ("f1", "buyer"), ("f2", "buyer"), ("f3", "buyer")]])
+    prof = build_profiles(accounts_table(rows))
+    idx = {a: prof.index[("photogram", a)] for a in ("b1", "b2", "old", "bk")}
+    nb = neighbour_sets(prof, _edges(edges), set(idx.values()))
+    hubs = ring_hubs(scores)
+    assert compare_graph(nb, prof, idx["b1"], idx["b2"]) == "shared"  # without the hub rule
+    assert compare_graph(nb, prof, idx["b1"], idx["b2"], hubs) == "none"
+    assert compare_graph(nb, prof, idx["old"], idx["bk"], hubs) == "shared"
+
+
+def test_co_buyers_sharing_ring_sellers_gain_nothing_from_it():
+    """Two buyers of one ring with the same name and handle stem: following and messaging the
+    same five sellers adds nothing to the belief that they are one person."""
+    rows = background() + [
+        {"platform": "photogram", "account_id": "n1", "handle": "cooking_noah", "display_name": "Noah Smith",
+         "profile_image_pdq": DEFAULT_AVATAR},
+        {"platform": "photogram", "account_id": "n2", "handle": "cooking.noah", "display_name": "Noah Smith",
+         "profile_image_pdq": DEFAULT_AVATAR},
+    ] + [{"platform": "photogram", "account_id": f"s{k}", "handle": f"seller_{k}xx"} for k in range(5)]
+    edges = [("photogram", b, f"s{k}", kind) for b in ("n1", "n2") for k in range(5) for kind in ("follow", "message")]
+    scores = _scores([("photogram", "n1", "buyer", None), ("photogram", "n2", "buyer", None)]
+                     + [("photogram", f"s{k}", "seller", None) for k in range(5)])
+
+    def score(edge_rows) -> float:
+        links = link_accounts(accounts_table(rows), None, scores, _edges(edge_rows))[0].to_pylist()
+        return max([r["score"] for r in links if {r["account_a"], r["account_b"]} == {"n1", "n2"}] + [0.0])
+
+    assert score(edges) <= score([]) + 1e-9
+
+
+def test_an_edge_weighs_less_between_accounts_with_many_edges():
+    """The chance of a tie by coincidence grows with the accounts' degrees; so u does."""
+    u = UProbabilities(levels={
+        "name": {"exact": 0.01, "key": 0.001, "subset": 0.001, "partial": 0.1, "differ": 0.7, "missing": 0.188},
+        "handle": {"same": 0.001, "contains": 0.001, "similar": 0.002, "close": 0.02, "differ": 0.9, "missing": 0.076},
+        "image": {"d0-31": 1e-6, "d32-47": 1e-5, "d48-63": 1e-4, "d64-79": 1e-3, "d80-256": 0.8, "shared": 0.1,
+                  "missing": 0.098899},
+        "graph": {"edge_and_shared": 0.001, "edge": 0.002, "shared": 0.01, "none": 0.5, "missing": 0.487},
+    }, n_pairs=1000)
+    model = Model(m={f: dict(u.levels[f]) for f in ("name", "handle", "image")}, u={("a", "a"): u})
+    c = Comparison(name="differ", handle="differ", image="missing", explicit="none", graph="edge",
+                   distance=None, mirrored=False, shared_ids=(), pointer_dirs=())
+    weights = [model.feature_weights(c, "a", "a", None, None, edge_u)["graph"] for edge_u in (None, 0.001, 0.05)]
+    assert weights[0] == weights[1] > weights[2]  # a low degree never weighs more than measured
+
+
+def _recreation_world(with_rival: bool, rival_went_quiet: bool = False):
+    """A seller, its re-created account (look-alike handle, "new acc", opened right after the old
+    one's last post, followed by the old circle), optionally a ring-mate with a similar handle."""
+    import datetime as dt
+
+    rng = np.random.default_rng(11)
+    t = lambda days: dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc) + dt.timedelta(days=days)
+    rows = background()
+    ids = [(r["platform"], r["account_id"]) for r in rows]
+    for r in rows:
+        r["created_at"] = t(-int(rng.integers(0, 3000)))
+    # Everyone follows a few accounts of their platform: the circles strangers share by chance.
+    edges = [(p, a, ids[k][1], "follow") for p, a in ids for k in rng.choice(len(ids), size=4) if ids[k][0] == p]
+    rows += [
+        {"platform": "photogram", "account_id": "old", "handle": "mayawalclub", "bio": "dm me",
+         "created_at": t(-200), "profile_image_pdq": _rand_hash(rng)},
+        {"platform": "photogram", "account_id": "new", "handle": "mayawalclub.2", "bio": "vip | backup acc",
+         "created_at": t(10), "profile_image_pdq": _rand_hash(rng)},
+    ] + [{"platform": "photogram", "account_id": f"f{k}", "handle": f"fan_{k}q", "created_at": t(-900)} for k in range(4)]
+    roles = [("photogram", "old", "seller", None), ("photogram", "new", "seller", None)]
+    edges += [("photogram", f"f{k}", a, "follow") for k in range(4) for a in ("old", "new")]
+    last = {"old": t(0), "new": t(40)}
+    if with_rival:
+        rows.append({"platform": "photogram", "account_id": "rival", "handle": "mayawal", "bio": "menu",
+                     "created_at": t(-300), "profile_image_pdq": _rand_hash(rng)})
+        roles.append(("photogram", "rival", "seller", None))
+        edges += [("photogram", f"f{k}", "rival", "follow") for k in range(2)]
+        last["rival"] = t(-2) if rival_went_quiet else t(100)  # else still posting long after
+    last_post = pa.table({"platform": ["photogram"] * len(last), "account_id": list(last),
+                          "last_post": pa.array(list(last.values()), pa.timestamp("us", tz="UTC"))})
+    links, _ = link_accounts(accounts_table(rows), None, _scores(roles), _edges(edges), last_post=last_post)
+    return {frozenset(p): r["evidence"] for p, r in
+            ((((r["platform_a"], r["account_a"]), (r["platform_b"], r["account_b"])), r) for r in links.to_pylist())}
+
+
+def test_linker_finds_a_recreated_account_on_its_own():
+    got = _recreation_world(with_rival=False)
+    key = pair(("photogram", "old"), ("photogram", "new"))
+    assert key in got, got
+    assert "opened soon after" in got[key] and "new/backup account" in got[key]
+
+
+def test_recreated_account_is_tied_to_one_original_only():
+    """A ring-mate with a look-alike handle that kept posting is not what the backup re-creates."""
+    got = _recreation_world(with_rival=True)
+    assert pair(("photogram", "old"), ("photogram", "new")) in got, got
+    assert pair(("photogram", "rival"), ("photogram", "new")) not in got, got
+    # Even when the ring-mate went quiet at the same time, the backup re-creates one of them only.
+    got = _recreation_world(with_rival=True, rival_went_quiet=True)
+    originals = [o for o in ("old", "rival") if pair(("photogram", o), ("photogram", "new")) in got]
+    assert len(originals) <= 1, got

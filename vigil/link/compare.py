@@ -133,15 +133,22 @@ def compare_explicit(prof: Profiles, i: int, j: int) -> tuple[str, tuple[str, ..
     return "none", (), ()
 
 
-def compare_graph(neighbours: dict[int, set[str]] | None, prof: Profiles, i: int, j: int) -> str:
-    """Same-platform only: does one account follow or talk to the other, and do they share a circle."""
+def compare_graph(neighbours: dict[int, set[str]] | None, prof: Profiles, i: int, j: int,
+                  hubs: set[tuple[str, str]] | frozenset = frozenset()) -> str:
+    """Same-platform only: does one account follow or talk to the other, and do they share a circle.
+
+    `hubs` are the network's flagged sellers and facilitators: the accounts whose followers the
+    investigation put in scope. Two in-scope accounts sharing them is why both are in scope (every
+    buyer of a ring follows its sellers), not a sign that they are one person, so they are left
+    out of the shared circle. A backup's shared circle is the old account's followers, not hubs."""
     if neighbours is None or prof.platform[i] != prof.platform[j]:
         return "missing"
     ni, nj = neighbours.get(i, set()), neighbours.get(j, set())
     if not ni or not nj:
         return "missing"
     edge = prof.account_id[j] in ni or prof.account_id[i] in nj
-    common = len((ni - {prof.account_id[j]}) & (nj - {prof.account_id[i]}))
+    p = prof.platform[i]
+    common = sum(1 for n in (ni - {prof.account_id[j]}) & (nj - {prof.account_id[i]}) if (p, n) not in hubs)
     if edge and common >= SHARED_NEIGHBOURS:
         return "edge_and_shared"
     if edge:
@@ -153,7 +160,7 @@ def compare_graph(neighbours: dict[int, set[str]] | None, prof: Profiles, i: int
 
 def compare(prof: Profiles, imgs: ProfileImages, i: int, j: int,
             neighbours: dict[int, set[str]] | None = None, with_variants: bool = True,
-            with_distance: bool = True) -> Comparison:
+            with_distance: bool = True, hubs: set[tuple[str, str]] | frozenset = frozenset()) -> Comparison:
     """All levels of one pair. Without `with_distance` the picture level only says whether both
     have a personal picture (the u sample measures distances separately, vectorised)."""
     if not with_distance:
@@ -172,7 +179,7 @@ def compare(prof: Profiles, imgs: ProfileImages, i: int, j: int,
         handle_given_name=given_name,
         image=image_level(dist, shared_img),
         explicit=explicit,
-        graph=compare_graph(neighbours, prof, i, j),
+        graph=compare_graph(neighbours, prof, i, j, hubs),
         distance=dist,
         mirrored=mirrored,
         shared_ids=shared_ids,

@@ -58,6 +58,11 @@ def describe(prof: Profiles, s: dict) -> str:
             "edge": "one follows/interacts with the other",
             "shared": "they share neighbours",
         }[c.graph])
+    w = s.get("weights", {})
+    if w.get("succession", 0.0) > 0:
+        parts.append("the newer account was opened soon after the older one's last post")
+    if w.get("backup_words", 0.0) > 0:
+        parts.append("the newer account's bio calls it a new/backup account")
     if s.get("linked"):
         parts.append(f"both follow or talk to {_plural(s['linked'], 'account')} already linked across the two platforms")
     parts.append(f"match probability {s.get('score', s['posterior']):.2f}")

@@ -65,6 +65,10 @@ def extract_mentions(bio: str | None, links: list[str] | None, platforms: dict[s
     for text in texts:
         if not text:
             continue
+        # A handle written for one of the export's platforms (its profile URL, `chirp: @x`) is a
+        # pointer resolved on that platform only, not a contact any namesake elsewhere matches:
+        # `blurtly.example/zoebooks` is not framecast's @zoebooks. Spans of such handles.
+        on_platform: list[tuple[int, int]] = []
         for m in _URL.finditer(text):
             marked, host, path = m.group(1), m.group(2), m.group(3)
             if not marked and not path:
@@ -73,7 +77,7 @@ def extract_mentions(bio: str | None, links: list[str] | None, platforms: dict[s
             platform = _host_platform(host, platforms)
             if platform and segs:
                 out.pointers.add((platform, handle_text(segs[-1])))
-            if segs:
+            elif segs:
                 out.identifiers.add(handle_core(segs[-1]))
             elif not platform:
                 # A personal site (`www.thesoundriley.example`) names its owner by its domain.
@@ -82,14 +86,17 @@ def extract_mentions(bio: str | None, links: list[str] | None, platforms: dict[s
             label, value = m.group(1).lower(), m.group(2)
             if label in platforms:
                 out.pointers.add((platforms[label], handle_text(value)))
-            if not _URL.fullmatch(value):
+                on_platform.append(m.span(2))
+            elif not _URL.fullmatch(value):
                 out.identifiers.add(handle_core(value))
-        for m in _AT.finditer(text):
-            out.identifiers.add(handle_core(m.group(1)))
         for label, p in platforms.items():
             # "on chirp @x", "chirp @x": a platform name right before a handle.
             for m in re.finditer(rf"\b{re.escape(label)}\s+@([\w][\w.\-]{{2,}})", text):
                 out.pointers.add((p, handle_text(m.group(1))))
+                on_platform.append(m.span(1))
+        for m in _AT.finditer(text):
+            if not any(lo <= m.start(1) < hi for lo, hi in on_platform):
+                out.identifiers.add(handle_core(m.group(1)))
     out.identifiers = {i for i in out.identifiers if len(i) >= MIN_IDENTIFIER}
     out.pointers = {(p, h) for p, h in out.pointers if len(h) >= 2}
     return out

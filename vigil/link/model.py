@@ -56,6 +56,8 @@ EM_TOLERANCE = 1e-5
 # A backup re-follows its old circle: m for the same-platform graph levels (edge to the old
 # account and shared neighbours; either; neither). An assumption, stated; u is measured.
 GRAPH_M = {"edge_and_shared": 0.4, "edge": 0.2, "shared": 0.2, "none": 0.2}
+# Graph levels that include a direct edge between the two accounts.
+EDGE_LEVELS = ("edge", "edge_and_shared")
 
 # Rotations and mirrors compared when an image file is at hand (PDQ's dihedral group).
 DIHEDRAL_VARIANTS = 8
@@ -115,7 +117,7 @@ class Model:
         return self.u.get((pa, pb)) or self.u.get((pb, pa)) or next(iter(self.u.values()))
 
     def feature_weights(self, c: Comparison, pa: str, pb: str, name_u: float | None,
-                        handle_u: float | None = None) -> dict[str, float]:
+                        handle_u: float | None = None, edge_u: float | None = None) -> dict[str, float]:
         """log(m/u) per learned feature (0 for neutral levels); u replaced by the frequency of this
         very name or handle when given (the average u would overrate a popular one)."""
         u = self.u_for(pa, pb).levels
@@ -136,7 +138,16 @@ class Model:
                 uu = min(1.0, uu * DIHEDRAL_VARIANTS)
             out[feat] = math.log(self.m[feat][lv] / _informative_share(self.m[feat], feat) / max(uu, 1e-12))
         if pa == pb and c.graph != "missing":
-            out["graph"] = math.log(GRAPH_M[c.graph] / max(u["graph"][c.graph], 1e-12))
+            # GRAPH_M is given that both accounts have neighbours; so is u.
+            uu = u["graph"][c.graph] / max(1.0 - u["graph"].get("missing", 0.0), 1e-9)
+            if edge_u is not None and c.graph in EDGE_LEVELS:
+                # An account that follows hundreds ties to a stranger by chance far more often
+                # than the average in-scope account: its own chance of an edge bounds u below.
+                shared = 1.0 if c.graph == "edge" else u["graph"]["shared"] + u["graph"]["edge_and_shared"]
+                uu = max(uu, edge_u * shared)
+            out["graph"] = math.log(GRAPH_M[c.graph] / max(uu, 1e-12))
+            if c.graph == "none":
+                out["graph"] = min(out["graph"], 0.0)  # no tie and no shared circle never argues for one person
         return out
 
 
@@ -182,6 +193,7 @@ class PairRow:
     name_u: float | None
     handle_u: float | None
     anchor: float | None  # anchored posterior log-odds of explicit evidence
+    edge_u: float | None = None  # chance of an edge between these two accounts by their degrees
     extra: float = 0.0  # further log-weight from outside the learned features (linked neighbours)
 
 
@@ -190,7 +202,7 @@ def group_posteriors(model: Model, rows: list[PairRow], prior: float, size: int)
     base = math.log(prior / (1 - prior)) - math.log(max(size, 1))
     lrs = []
     for r in rows:
-        w = sum(model.feature_weights(r.c, r.pa, r.pb, r.name_u, r.handle_u).values()) + r.extra
+        w = sum(model.feature_weights(r.c, r.pa, r.pb, r.name_u, r.handle_u, r.edge_u).values()) + r.extra
         if r.anchor is not None:
             w += max(r.anchor - base, 0.0)
         lrs.append(w)

@@ -18,6 +18,8 @@ import pyarrow as pa
 from vigil.link.profiles import Profiles
 
 INTERACTION_KINDS = ("message", "comment", "mention", "repost")
+# Roles whose accounts every member of their ring is tied to (see compare.compare_graph).
+HUB_ROLES = ("seller", "facilitator")
 # One comment is a passer-by; repeated interaction is a relationship.
 CLOSE_MIN_INTERACTIONS = 2
 
@@ -68,6 +70,14 @@ def focus_accounts(prof: Profiles, scores: pa.Table, edges: pa.Table) -> dict[in
             if i is not None:
                 out.setdefault(i, "close network")
     return out
+
+
+def ring_hubs(scores: pa.Table) -> set[tuple[str, str]]:
+    """Flagged sellers and facilitators: the accounts a ring's buyers all follow or talk to."""
+    if not scores.num_rows or "role" not in scores.column_names:
+        return set()
+    cols = scores.select(["platform", "account_id", "role"]).to_pydict()
+    return {(p, a) for p, a, r in zip(cols["platform"], cols["account_id"], cols["role"]) if r in HUB_ROLES}
 
 
 def neighbour_sets(prof: Profiles, edges: pa.Table, rows: set[int]) -> dict[int, set[str]]:

@@ -7,6 +7,8 @@ candidates competing per platform, and linked only when the best candidate is mo
 than not the same person AND something other than the name says so. A second pass adds graph
 overlap through the first pass's confident links (overlap.py), and confident links are closed
 transitively into people (a backup is the same person as the main account's other accounts).
+Within a platform, the graph stage's re-creation verdict (`scores.backup_of`) always links, and
+the linker adds its own re-creation evidence (recreation.py) for flagged sellers' look-alikes.
 """
 
 from __future__ import annotations
@@ -25,12 +27,13 @@ from vigil.link.candidates import block, random_pairs
 from vigil.link.compare import GRAPH_LEVELS, IMAGE_BINS, IMAGE_LEVELS, Comparison, compare, compare_graph
 from vigil.link.images import ProfileImages, hamming_rows, load_profile_images
 from vigil.link.model import (
-    BACKUP_PRIOR, PRIOR_BOUNDS, TF_LEVELS, Model, PairRow, smoothed_levels, explicit_log_odds, fit_m, group_posteriors,
+    BACKUP_OF_RATE, BACKUP_PRIOR, EDGE_LEVELS, PRIOR_BOUNDS, TF_LEVELS, Model, PairRow, smoothed_levels, explicit_log_odds, fit_m, group_posteriors,
     measure_u,
 )
 from vigil.link.profiles import MAX_ACCOUNTS_PER_PERSON, Profiles, build_profiles
 from vigil.link.overlap import U_POOL, anchors_from, linked_neighbour_weights, random_pool
-from vigil.link.scope import focus_accounts, neighbour_sets
+from vigil.link.recreation import Recreation, build_recreation, last_posts
+from vigil.link.scope import focus_accounts, neighbour_sets, ring_hubs
 from vigil.progress import task
 from vigil.workspace import Workspace
 
@@ -79,20 +82,26 @@ def run_link(ws: Workspace, export_dir: Path | None = None) -> dict:
     if ws.has("edges"):
         wanted = ["platform", "src", "dst", "kind", "count"]
         edges = ws.read("edges", columns=[c for c in wanted if c in pq.read_schema(ws.path("edges")).names])
-    links, stats = link_accounts(accounts, profile_hashes, scores, edges, export_dir=export_dir)
+    last_post = last_posts(ws.path("posts")) if ws.has("posts") else None
+    links, stats = link_accounts(accounts, profile_hashes, scores, edges, export_dir=export_dir, last_post=last_post)
     ws.write("links", links)
     return stats
 
 
 def link_accounts(accounts: pa.Table, profile_hashes: pa.Table | None, scores: pa.Table, edges: pa.Table,
-                  export_dir: Path | None = None, seed: int = SEED) -> tuple[pa.Table, dict]:
-    """The stage as a function over tables (no workspace), for tests and other drivers."""
+                  export_dir: Path | None = None, seed: int = SEED,
+                  last_post: pa.Table | None = None) -> tuple[pa.Table, dict]:
+    """The stage as a function over tables (no workspace), for tests and other drivers.
+    `last_post`: (platform, account_id, last_post) per account, for re-creation timing."""
     rng = np.random.default_rng(seed)
     with task("link: profiles", total=None):
         prof = build_profiles(accounts)
         imgs = load_profile_images(prof, accounts, profile_hashes, export_dir)
     focus = focus_accounts(prof, scores, edges)
     backup_of = _backup_pairs(prof, scores)
+    hubs = ring_hubs(scores)
+    bios = accounts.column("bio").to_pylist() if "bio" in accounts.column_names else [None] * accounts.num_rows
+    rec = build_recreation(prof, bios, last_post)
     platforms = sorted(prof.platform_size)
     rows_by_platform = {p: np.array([i for i, q in enumerate(prof.platform) if q == p]) for p in platforms}
 
@@ -123,11 +132,11 @@ def link_accounts(accounts: pa.Table, profile_hashes: pa.Table | None, scores: p
         same_rows = {x for pair in pairs if prof.platform[pair[0]] == prof.platform[pair[1]] for x in pair}
         graph_null = _graph_null_pairs(prof, sorted(focus), rows_by_platform, rng)
         neighbours = neighbour_sets(prof, edges, same_rows | {x for pair in graph_null for x in pair})
-        _measure_graph_u(prof, model, graph_null, neighbours)
+        _measure_graph_u(prof, model, graph_null, neighbours, hubs)
     stats["candidate_pairs"] = len(pairs)
 
-    scored = _score_focus(prof, imgs, model, pairs, neighbours, backup_of)
-    chosen = _choose(prof, scored)
+    scored = _score_focus(prof, imgs, model, pairs, neighbours, backup_of, hubs, rec)
+    chosen = _choose(prof, scored, rec)
     with task("link: second pass (linked neighbours)", total=None):
         anchors = anchors_from(prof, chosen)
         if anchors and edges.num_rows:
@@ -138,8 +147,8 @@ def link_accounts(accounts: pa.Table, profile_hashes: pa.Table | None, scores: p
             extra, overlap_stats = linked_neighbour_weights(prof, scored, neighbours, anchors, pool)
             stats.update(overlap_stats)
             if extra:
-                scored = _score_focus(prof, imgs, model, pairs, neighbours, backup_of, extra)
-                chosen = _choose(prof, scored)
+                scored = _score_focus(prof, imgs, model, pairs, neighbours, backup_of, hubs, rec, extra)
+                chosen = _choose(prof, scored, rec)
     closure = close_transitively(prof, chosen)
     stats["links_by_closure"] = len(closure)
     chosen = chosen + closure
@@ -223,10 +232,11 @@ def _graph_null_pairs(prof: Profiles, focus: list[int], rows_by_platform: dict, 
     return out
 
 
-def _measure_graph_u(prof: Profiles, model: Model, pairs: list[tuple[int, int]], neighbours: dict) -> None:
+def _measure_graph_u(prof: Profiles, model: Model, pairs: list[tuple[int, int]], neighbours: dict,
+                     hubs: set) -> None:
     by_platform: dict[str, list[str]] = defaultdict(list)
     for i, j in pairs:
-        by_platform[prof.platform[i]].append(compare_graph(neighbours, prof, i, j))
+        by_platform[prof.platform[i]].append(compare_graph(neighbours, prof, i, j, hubs))
     for p, levels in by_platform.items():
         u = model.u_for(p, p)
         u.levels["graph"] = smoothed_levels(Counter(levels), GRAPH_LEVELS, len(levels))
@@ -265,9 +275,20 @@ def _handle_u(prof: Profiles, c: Comparison, i: int, j: int) -> float | None:
     return max(n, 1) / max(prof.platform_size[p], 1)
 
 
-def _row(prof: Profiles, c: Comparison, i: int, j: int, backup: bool = False) -> PairRow:
+def _edge_u(prof: Profiles, c: Comparison, i: int, j: int, neighbours: dict | None) -> float | None:
+    """Chance that two accounts of these degrees are tied by chance: each of i's neighbours is j
+    with chance 1/N, and each of j's is i (same platform; degrees count distinct neighbours)."""
+    if neighbours is None or c.graph not in EDGE_LEVELS:
+        return None
+    n = prof.platform_size[prof.platform[i]]
+    return min(1.0, (len(neighbours.get(i, ())) + len(neighbours.get(j, ()))) / max(n, 1))
+
+
+def _row(prof: Profiles, c: Comparison, i: int, j: int, backup: bool = False,
+         neighbours: dict | None = None) -> PairRow:
     return PairRow(c=c, pa=prof.platform[i], pb=prof.platform[j], name_u=_name_u(prof, c, i, j),
-                   handle_u=_handle_u(prof, c, i, j), anchor=explicit_log_odds(c, backup))
+                   handle_u=_handle_u(prof, c, i, j), anchor=explicit_log_odds(c, backup),
+                   edge_u=_edge_u(prof, c, i, j, neighbours))
 
 
 def _learn(prof: Profiles, imgs: ProfileImages, u: dict, radius: int, rng) -> Model:
@@ -287,17 +308,20 @@ def _learn(prof: Profiles, imgs: ProfileImages, u: dict, radius: int, rng) -> Mo
 
 
 def _score_focus(prof: Profiles, imgs: ProfileImages, model: Model, pairs: dict, neighbours: dict,
-                 backup_of: set, extra: dict | None = None) -> list[dict]:
+                 backup_of: set, hubs: set, rec: Recreation, extra: dict | None = None) -> list[dict]:
     """Every blocked pair of an in-scope account, with weights and a posterior among its rivals."""
     groups: dict[tuple[int, str], list[dict]] = defaultdict(list)
     for (i, j), why in pairs.items():
-        c = compare(prof, imgs, i, j, neighbours=neighbours, with_variants=True)
-        row = _row(prof, c, i, j, (i, j) in backup_of)
-        weights = model.feature_weights(c, row.pa, row.pb, row.name_u, row.handle_u)
+        c = compare(prof, imgs, i, j, neighbours=neighbours, with_variants=True, hubs=hubs)
+        row = _row(prof, c, i, j, (i, j) in backup_of, neighbours)
+        weights = model.feature_weights(c, row.pa, row.pb, row.name_u, row.handle_u, row.edge_u)
+        recreated = rec.weights(prof, i, j, hubs)
+        weights.update(recreated)
+        row.extra = sum(recreated.values())
         linked = (extra or {}).get((i, j))
         if linked:
             weights["linked_neighbours"] = linked[0]
-            row.extra = linked[0]
+            row.extra += linked[0]
         groups[(i, row.pb)].append({"i": i, "j": j, "c": c, "why": why, "weights": weights, "row": row,
                                     "backup_of": (i, j) in backup_of, "linked": linked[1] if linked else 0})
     out = []
@@ -317,8 +341,9 @@ def _score_focus(prof: Profiles, imgs: ProfileImages, model: Model, pairs: dict,
 
 def identity_evidence(s: dict) -> bool:
     """Something besides a name says these accounts are one person: an explicit pointer or shared
-    contact, a retyped handle, a personal (not shared) picture close enough to be a copy, or the
-    graph stage's backup verdict. A common name or a default avatar never suffices."""
+    contact, a retyped handle, a personal (not shared) picture close enough to be a copy, the
+    graph stage's backup verdict, or a re-creation (opened as the old account went quiet, says so,
+    and the old circle followed). A common name or a default avatar never suffices."""
     c: Comparison = s["c"]
     if c.explicit != "none" or s["backup_of"]:
         return True
@@ -326,13 +351,20 @@ def identity_evidence(s: dict) -> bool:
         return True
     if s.get("linked") and s["weights"].get("linked_neighbours", 0.0) > 0:
         return True
+    w = s["weights"]
+    if w.get("succession", 0.0) > 0 and w.get("backup_words", 0.0) > 0 and w.get("graph", 0.0) > 0:
+        return True  # a re-creation: opened as the old one went quiet, says so, and its circle followed
     copy_bins = set(IMAGE_LEVELS[: len(IMAGE_BINS) - 1])
     return c.image in copy_bins and s["weights"].get("image", 0.0) > 0
 
 
-def _choose(prof: Profiles, scored: list[dict]) -> list[dict]:
+def _choose(prof: Profiles, scored: list[dict], rec: Recreation) -> list[dict]:
     """Per in-scope account and platform, the best candidate if it clears the bar, and any other
-    candidate overwhelmingly likely on its own; each unordered pair once (the stronger direction)."""
+    candidate overwhelmingly likely on its own; each unordered pair once (the stronger direction).
+
+    Within a platform a newer account re-creates one older account at most: when the newer
+    account was scored too, the pair must also be its best, or a rival original explains it
+    better (two sellers of one ring with look-alike handles; only one is the backup's)."""
     best: dict[tuple[int, str], dict] = {}
     for s in scored:
         k = (s["i"], prof.platform[s["j"]])
@@ -340,11 +372,22 @@ def _choose(prof: Profiles, scored: list[dict]) -> list[dict]:
             best[k] = s
     winners = [s for s in best.values() if s["posterior"] >= LINK_THRESHOLD]
     seconds = [s for s in scored if s["alone"] >= SECOND_ACCOUNT_THRESHOLD]
+    # The graph stage's re-creation verdict rests on its own evidence (an announcement, or a
+    # resembling handle plus the old circle): a backup is the same person even when it took a new
+    # handle and picture, which is what the profile features would hold against it.
+    backups = [s for s in scored if s["backup_of"]]
+    second_ids = {id(s) for s in seconds}
+    newer_side = {(s["i"], s["j"]): s["posterior"] for s in scored if prof.platform[s["i"]] == prof.platform[s["j"]]}
     chosen: dict[frozenset, dict] = {}
-    for s in winners + seconds:
+    for s in winners + seconds + backups:
         if not identity_evidence(s):
             continue
-        s["score"] = max(s["posterior"], s["alone"] if s in seconds else 0.0)
+        if prof.platform[s["i"]] == prof.platform[s["j"]] and not s["backup_of"]:
+            old, new = rec.older_newer(s["i"], s["j"])
+            if newer_side.get((new, old), 1.0) < LINK_THRESHOLD:
+                continue
+        s["score"] = max(s["posterior"], s["alone"] if id(s) in second_ids else 0.0,
+                         BACKUP_OF_RATE if s["backup_of"] else 0.0)
         key = frozenset((s["i"], s["j"]))
         if key not in chosen or s["score"] > chosen[key]["score"]:
             chosen[key] = s
