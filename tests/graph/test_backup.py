@@ -26,3 +26,15 @@ def test_same_handle_on_another_platform_is_not_a_backup():
     handle = np.array(["real.mira.store", "real.mira.store9"], dtype=object)
     platform = np.array(["pg", "chirp"], dtype=object)
     assert similar_pairs(np.array([1]), np.array([0]), platform, handle) == []
+
+
+def test_a_kept_name_fragment_counts_unless_the_trade_shares_it():
+    from vigil.graph.backup import _rare_fragment
+
+    sellers = [skeleton(h) for h in ("farahwal_menu", "hugosinsells", "kwamegarsells", "ana.sells", "mo_sells",
+                                     "kenjixo")]
+    frag = _rare_fragment(sellers)
+    assert frag("itsfarah949", "farahwal_menu") == len("farahwal") - 3  # "farah"
+    assert frag("kenji.vibes", "kenjixo") == len("kenji")
+    # "sells" is in four sellers' handles: a naming pattern of the trade, not a piece of one name.
+    assert frag("hugosinsells", "kwamegarsells") < 3

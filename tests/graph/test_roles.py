@@ -57,7 +57,20 @@ def test_backups_name_the_account_they_recreate(scored):
     assert "resembles flagged seller @real.mira.store" in rows["k1"]["reasons"]
     assert rows["k2"]["backup_of"] == "s2"
     assert "announced as backup by flagged seller @vexshop.ana" in rows["k2"]["reasons"]
-    assert all(r["backup_of"] is None for a, r in rows.items() if a not in ("k1", "k2"))
+    assert rows["k3"]["backup_of"] == "s3"
+    assert "went quiet" in rows["k3"]["reasons"] and "6 of its followers follow it" in rows["k3"]["reasons"]
+    # Already a seller on its own evidence, and still linked to the account it re-creates.
+    assert rows["k5"]["backup_of"] == "s2"
+    assert "advertises explicit-lexicon terms" in rows["k5"]["reasons"]
+    assert all(r["backup_of"] is None for a, r in rows.items() if a not in ("k1", "k2", "k3", "k5"))
+
+
+def test_new_rules_explain_themselves(scored):
+    _, _, rows = scored
+    assert "sends private messages to 1 flagged seller" in rows["b5"]["reasons"]
+    assert "without following any" in rows["b5"]["reasons"]
+    assert "its selling posts mostly carry other sellers' handles" in rows["f2"]["reasons"]
+    assert "a sign of being targeted, not of selling" in rows["t3"]["reasons"]
 
 
 def test_communities_summarise_the_network(scored):

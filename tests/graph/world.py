@@ -19,7 +19,7 @@ T0 = datetime(2025, 6, 30, tzinfo=timezone.utc)
 SELLERS = ["s1", "s2", "s3"]
 EXPECTED = {
     "s1": "seller", "s2": "seller", "s3": "seller",
-    "s4": "seller",  # minor age + sale + payment, tied to the ring
+    "s4": "seller",  # minor age + sale + payment, follows and writes to the ring
     "seed1": "seller",  # known seed, nothing else
     "b1": "buyer", "b2": "buyer", "b3": "buyer",
     "b4": "buyer",  # never comments: follows two sellers and messages both
@@ -27,11 +27,24 @@ EXPECTED = {
     "f1": "facilitator",
     "k1": "seller",  # backup by handle + ring follows
     "k2": "seller",  # backup announced by s2
+    "b5": "buyer",  # no follow edge kept, no request: likes one seller, messages another
+    "m1": "none",  # a single stray message to a seller, nothing else
+    "t3": "none",  # teen trader: minor age + prices + payment, followed by three sellers, follows one back
+    "f2": "facilitator",  # promo page: shoutouts to shops and sellers, its selling posts name sellers
+    "s5": "seller",  # a seller who gives shout-outs but advertises its own menu
+    "k3": "seller",  # backup with a new handle: inherits s3's followers right after s3 went quiet
+    "k4": "none",
+    "k5": "seller",  # flagged on its own ads, and also s2's return: near-identical handle, "backup acc"
+    "s6": "seller",  # a second active seller whose handle resembles s2's: no backup words, not s2  # look-alike: created after s3 went quiet, backup words, but shares no followers
     "adv": "none", "ac": "none", "af": "none", "t1": "none", "t2": "none",
     "d1": "none", "d2": "none", "d3": "none", "bp": "none", "n1": "none",
 }
 HANDLES = {"s1": "real.mira.store", "s2": "vexshop.ana", "s3": "tor.lapmenu", "s4": "kiki.sells",
-           "k1": "real.mira.store27", "k2": "fresh.acc.x", "seed1": "quiet.one"}
+           "k1": "real.mira.store27", "k2": "fresh.acc.x", "seed1": "quiet.one", "f2": "daily.promos",
+           "s5": "sfs.queen", "k3": "moon.child.99", "k4": "sunny.day.42",
+           "k5": "vexshop.ana.2", "s6": "vexshop.anas"}
+# Followers of s3 (ordinary accounts and buyers) that k3 inherits.
+S3_AUDIENCE = ["n10", "n11", "n12", "n13", "n14", "n15"]
 
 SIG_COLS = ("explicit", "age_minor", "age_adult", "sale", "contact", "payment", "trade", "request", "other",
             "warn", "n_hit_posts", "n_posts")
@@ -46,7 +59,7 @@ def build(ws: Workspace) -> Workspace:
                          "created_at": T0 - timedelta(days=days_old)})
 
     for a in ids:
-        acct(a, {"k1": 20, "k2": 15, "s1": 120}.get(a, 400))
+        acct(a, {"k1": 20, "k2": 15, "s1": 120, "k3": 8, "k4": 8, "k5": 30, "s6": 30}.get(a, 400))
 
     def edge(s, d, kind="follow", n=1):
         edges.append({"platform": P, "src": s, "dst": d, "kind": kind, "created_at": T0 - timedelta(days=5),
@@ -78,14 +91,70 @@ def build(ws: Workspace) -> Workspace:
             if s != o:
                 edge(s, o)
         sig(s, "vexkin, menu in bio, tg:", explicit=2, sale=1, contact=1, n_hit_posts=2, n_posts=3)
-        post(f"{s}-p1", s, "vexkin menu in bio tg: @x")
-        post(f"{s}-p2", s, "new menu")
-    # s4: a minor age and a price list, tied to the ring (followed by two, mutual with one).
+        # s3 went quiet twelve days before the export ends (its backup k3 follows).
+        post(f"{s}-p1", s, "vexkin menu in bio tg: @x", days=12 if s == "s3" else 3)
+        post(f"{s}-p2", s, "new menu", days=12 if s == "s3" else 3)
+    # s4: a minor age and a price list, in the ring: follows two sellers and writes to one.
     sig("s4", "15yo, selling, cashapp", age_minor=1, sale=1, payment=1, n_hit_posts=1, n_posts=1)
     post("s4-p1", "s4", "selling")
     for s in ("s1", "s2"):
         edge(s, "s4")
-    edge("s4", "s1")
+        edge("s4", s)
+    edge("s4", "s1", "message")
+    # t3: the same words, followed by three sellers (targeted), follows one back, writes to none.
+    sig("t3", "15yo, selling, cashapp", age_minor=1, sale=1, payment=1, trade=1, n_hit_posts=1, n_posts=2)
+    post("t3-p1", "t3", "selling my old skates $25, cashapp")
+    for s in SELLERS:
+        edge(s, "t3")
+    edge("t3", "s1")
+    # b5: the export lost its follows; it likes s1 and messages s2 (two acts, one a message).
+    edge("b5", "s1", "like")
+    edge("b5", "s2", "message", 2)
+    # m1: one message to one seller and nothing else is a stray, not a buyer.
+    edge("m1", "s3", "message")
+    # f2: a promo page; most posts are shout-outs (ordinary shops as cover), and its selling posts
+    # carry the sellers' handles, not its own menu. Flagged sellers are under one promotion a post.
+    sig("f2", "vexkin, menu in bio", explicit=1, sale=1, n_hit_posts=2, n_posts=6)
+    for j, (text, sells) in enumerate((("shoutout to @user_n2 cute prints", False),
+                                       ("support @user_n3 best shop", False),
+                                       ("sfs with @user_n4 handmade goodies", False),
+                                       ("check out @real.mira.store menu in bio vexkin", True),
+                                       ("go follow @vexshop.ana vexkin drops daily", True),
+                                       ("good morning", False))):
+        post(f"f2-p{j}", "f2", text)
+        if sells:
+            hit("f2", f"f2-p{j}", "explicit", "explicit-vexkin", "vexkin")
+            hit("f2", f"f2-p{j}", "sale", "builtin:menu", "menu")
+    for s in ("s1", "s2"):
+        edge("f2", s)
+    # s5: a seller who gives two shout-outs to ring sellers but mostly posts its own menu.
+    sig("s5", "vexkin, menu, tg:", explicit=2, sale=2, contact=1, n_hit_posts=3, n_posts=4)
+    for j, (text, who) in enumerate((("sfs with @real.mira.store", None), ("sfs with @tor.lapmenu", None),
+                                     ("vexkin menu tg: dm me", "own"), ("new vexkin set, menu in dm", "own"))):
+        post(f"s5-p{j}", "s5", text)
+        if who:
+            hit("s5", f"s5-p{j}", "explicit", "explicit-vexkin", "vexkin")
+            hit("s5", f"s5-p{j}", "sale", "builtin:menu", "menu")
+    edge("s5", "s1")
+    edge("s1", "s5")
+    # k3: s3 went quiet 10 days ago; k3, created 8 days ago with a new name and backup words,
+    # is followed by most of s3's audience. k4 says the same words and was made the same day, but
+    # none of s3's followers follow it.
+    post("s3-last", "s3", "new menu", days=10)
+    for a in S3_AUDIENCE:
+        edge(a, "s3")
+        edge(a, "k3")
+    sig("k3", "backup acc", other=1, n_hit_posts=1, n_posts=1)
+    sig("k4", "backup acc", other=1, n_hit_posts=1, n_posts=1)
+    for a in ("n20", "n21", "n22"):
+        edge(a, "k4")
+    # k5 sells on its own account, and is s2 back: near-identical handle, mutual follow with s2.
+    sig("k5", "vexkin, menu, backup acc", explicit=1, sale=1, other=1, n_hit_posts=1, n_posts=1)
+    edge("k5", "s2")
+    edge("s2", "k5")
+    sig("s6", "vexkin, menu", explicit=1, sale=1, n_hit_posts=1, n_posts=1)
+    edge("s6", "s2")
+    edge("s2", "s6")
     # A seed with nothing else against it.
     edge("seed1", "n2")
     # Buyers: follow several sellers, ask "how much" under their posts, advertise nothing.

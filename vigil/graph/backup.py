@@ -34,12 +34,28 @@ COMMON_SKELETON = 3
 MIN_SKELETON = 5
 # "Right after it went quiet": created within this many days of the old account's last post.
 QUIET_WINDOW_DAYS = 21
+# Without a resembling handle: the new account inherits the old one's audience. At least this
+# share of the old account's followers follow it too (a stranger shares almost none of a seller's
+# buyers), and never fewer than this many (two shared followers happen by chance) ...
+INHERITED_FOLLOWER_SHARE = 0.25
+INHERITED_MIN_FOLLOWERS = 3
+# ... and it says it is a backup ("backup acc", "new acc"), or it follows this many flagged sellers
+# (it rejoins the ring), or it is already flagged on its own ads (then it must also keep a piece
+# of the old name, below).
+RING_MIN_FOLLOWS = 2
+# Ring sellers share buyers, so an inherited audience alone cannot say WHICH seller came back. A
+# new handle usually keeps a fragment of the old name ("itsfarah949" for "farahwal_menu"): a
+# common run of this many letters ranks that original first, and is required when the account
+# is already flagged on its own (two active sellers sharing buyers are two people). A fragment
+# found in more than COMMON_SKELETON sellers' handles ("sells", "shop", "real") is a naming
+# pattern of the trade, not a piece of one name, and does not count.
+NAME_FRAGMENT_MIN = 3
 
 
 @dataclass
 class Backup:
     local: np.ndarray  # crawled-account index of the backup
-    original: np.ndarray  # global code of the account it re-creates
+    original: np.ndarray  # global code of the account it re-creates; -1: a ring seller's return, which one unclear
     reason: list[str]
 
 
@@ -105,8 +121,10 @@ def similar_pairs(cand_codes: np.ndarray, seller_codes: np.ndarray, platform: np
 
 
 def find_backups(ev: Evidence, nb: Neighbourhood, codes_local: np.ndarray, sellers: np.ndarray,
-                 exclude_local: np.ndarray, handle_text) -> Backup:
-    """Crawled accounts that re-create a flagged seller (`sellers`: global mask)."""
+                 exclude_local: np.ndarray, handle_text, flagged_local: np.ndarray | None = None) -> Backup:
+    """Crawled accounts that re-create a flagged seller (`sellers`: global mask). `flagged_local`:
+    crawled accounts already flagged on their own evidence (searched too, with stricter proof on
+    the handle-free path)."""
     codes = nb.codes
     found: dict[int, tuple[int, str]] = {}
 
@@ -116,7 +134,12 @@ def find_backups(ev: Evidence, nb: Neighbourhood, codes_local: np.ndarray, selle
         if sellers[s] and li >= 0 and not exclude_local[li] and li not in found:
             found[li] = (s, f"announced as backup by flagged seller {handle_text(s)}")
 
-    # 2. Near-identical handle plus a tie to the old account's circle.
+    # 2. Near-identical handle plus a tie to the old account's circle. An account already flagged
+    # on its own ads also needs a sign that it replaced the other (the old one had stopped posting
+    # when it was created, or backup language): two sellers posting side by side under similar
+    # names are two people (sellers of one ring often carry the same first name).
+    flagged = flagged_local if flagged_local is not None else np.zeros(len(codes), dtype=bool)
+    backup_lang = ev.sig["other"][codes] > 0
     followed_by_s = nb.in_count(("follow",), sellers)
     follows_s = nb.out_count(("follow",), sellers)
     tied = (followed_by_s + follows_s) > 0
@@ -124,7 +147,10 @@ def find_backups(ev: Evidence, nb: Neighbourhood, codes_local: np.ndarray, selle
     seller_codes = np.flatnonzero(sellers)
     g = nb.g
     follow_in = g.inc("follow")
-    for c, s, sim in similar_pairs(codes[cand], seller_codes, g.platform, ev.handle):
+    pairs = similar_pairs(codes[cand], seller_codes, g.platform, ev.handle)
+    # Best match first: the most similar name, then the one whose length it keeps most closely.
+    pairs.sort(key=lambda p: (-p[2], abs(len(skeleton(ev.handle[p[0]])) - len(skeleton(ev.handle[p[1]]))), p[1]))
+    for c, s, sim in pairs:
         li = codes_local[c]
         if li in found:
             continue
@@ -136,6 +162,9 @@ def find_backups(ev: Evidence, nb: Neighbourhood, codes_local: np.ndarray, selle
         quiet = ev.last_active_days[s]
         after_quiet = (np.isfinite(quiet) and np.isfinite(created_c)
                        and -1 <= quiet - created_c <= QUIET_WINDOW_DAYS)
+        replaced = np.isfinite(quiet) and np.isfinite(created_c) and quiet - created_c >= -1
+        if flagged[li] and not (replaced or backup_lang[li]):
+            continue
         if shared >= 2 or followed_by_s[li] >= 2 or after_quiet or (followed_by_s[li] >= 1 and follows_s[li] >= 1):
             bits = [f"handle {handle_text(c)} resembles flagged seller {handle_text(s)} ({sim:.2f})"]
             if shared:
@@ -145,6 +174,84 @@ def find_backups(ev: Evidence, nb: Neighbourhood, codes_local: np.ndarray, selle
             if after_quiet:
                 bits.append("created right after it went quiet")
             found[li] = (s, ", ".join(bits))
+
+    # 3. No resembling handle: created right after the old account went quiet, inherits a large
+    # share of its followers, and says it is a backup or rejoins the ring.
+    ring = follows_s >= RING_MIN_FOLLOWS
+    open_ = np.ones(len(codes), dtype=bool)
+    open_[list(found)] = False
+    # Already-flagged accounts qualify on the name fragment (checked below) instead of the words.
+    cand = np.flatnonzero(~exclude_local & open_ & np.isfinite(ev.created_days[codes])
+                          & (backup_lang | ring | flagged))
+    frag = _rare_fragment([skeleton(ev.handle[c]) for c in seller_codes.tolist()])
+    for li, s, shared, why, n_fits in _inherited_audience(ev, g, codes[cand], seller_codes, follow_in, frag):
+        li = int(cand[li])
+        fragment = frag(ev.handle[codes[li]], ev.handle[s]) >= NAME_FRAGMENT_MIN
+        if flagged[li] and not fragment:
+            continue
+        # Several quiet sellers fit and no name fragment picks one: a ring seller is back, but
+        # naming one of them would be a guess (and a false same-person link).
+        sure = fragment or n_fits == 1
+        found[li] = (s if sure else -1,
+                     (f"created {why} after flagged seller {handle_text(s)} went quiet, "
+                      if sure else f"created {why} after {n_fits} flagged sellers it shares followers with went quiet, ")
+                     + f"{shared} of {'its' if sure else 'their'} followers follow it"
+                     + (", backup language in its profile/posts" if backup_lang[li] else
+                        f", follows {int(follows_s[li])} flagged sellers"))
     loc = np.array(sorted(found), dtype=np.int64)
     return Backup(local=loc, original=np.array([found[i][0] for i in loc], dtype=np.int64),
                   reason=[found[i][1] for i in loc])
+
+
+def _inherited_audience(ev: Evidence, g, cand_codes: np.ndarray, seller_codes: np.ndarray, follow_in, frag):
+    """(candidate index, original code, shared followers, when) for candidates created within the
+    quiet window after a same-platform flagged seller's last post that share at least
+    INHERITED_FOLLOWER_SHARE of its followers; the original sharing the most is kept."""
+    if not len(cand_codes) or not len(seller_codes):
+        return []
+    fc = follow_in[cand_codes].tocsr().astype(np.float32)
+    fs = follow_in[seller_codes].tocsr().astype(np.float32)
+    fc.data[:] = 1.0
+    fs.data[:] = 1.0
+    n_followers = np.asarray(fs.sum(axis=1)).ravel()
+    shared = (fc @ fs.T).tocoo()
+    best: dict[int, tuple[tuple, int, int, float]] = {}
+    fits: dict[int, int] = {}
+    for i, j, k in zip(shared.row.tolist(), shared.col.tolist(), shared.data.tolist()):
+        c, s = int(cand_codes[i]), int(seller_codes[j])
+        if c == s or g.platform[c] != g.platform[s]:
+            continue
+        if k < INHERITED_MIN_FOLLOWERS or k < INHERITED_FOLLOWER_SHARE * n_followers[j]:
+            continue
+        created_c, created_s, quiet = ev.created_days[c], ev.created_days[s], ev.last_active_days[s]
+        if not (np.isfinite(quiet) and np.isfinite(created_s)) or created_c > created_s:
+            continue
+        gap = quiet - created_c  # days from the old account's last post to the new one's creation
+        if not -1 <= gap <= QUIET_WINDOW_DAYS:
+            continue
+        fits[i] = fits.get(i, 0) + 1
+        rank = (frag(ev.handle[c], ev.handle[s]) >= NAME_FRAGMENT_MIN, k / max(n_followers[j], 1.0))
+        if i not in best or rank > best[i][0]:
+            best[i] = (rank, s, int(k), gap)
+    return [(i, s, k, f"{max(gap, 0):.0f} days", fits[i]) for i, (_, s, k, gap) in sorted(best.items())]
+
+
+def _rare_fragment(seller_skeletons: list[str]):
+    """A function giving the longest run of letters two handles' skeletons share that is no
+    naming pattern (found in at most COMMON_SKELETON of the sellers' skeletons)."""
+    cache: dict[str, bool] = {}
+
+    def rare(sub: str) -> bool:
+        if sub not in cache:
+            cache[sub] = sum(sub in sk for sk in seller_skeletons) <= COMMON_SKELETON
+        return cache[sub]
+
+    def longest(a: str | None, b: str | None) -> int:
+        x, y = sorted((skeleton(a), skeleton(b)), key=len)
+        for size in range(len(x), NAME_FRAGMENT_MIN - 1, -1):
+            for i in range(len(x) - size + 1):
+                sub = x[i:i + size]
+                if sub in y and rare(sub):
+                    return size
+        return 0
+    return longest

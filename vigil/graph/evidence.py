@@ -47,6 +47,11 @@ class Evidence:
     promo_dst: np.ndarray | None = None
     promo_posts: np.ndarray | None = None
     own_posts: np.ndarray | None = None  # posts (not comments) per account; None: unknown
+    # own posts naming another account by @handle, own posts with selling hits (explicit, sale,
+    # contact, payment in use context), and those of them that name another account
+    naming_posts: np.ndarray | None = None
+    selling_posts: np.ndarray | None = None
+    selling_naming_posts: np.ndarray | None = None
     # "follow my backup @x" style mentions: (announcer code, named code)
     backup_src: np.ndarray | None = None
     backup_dst: np.ndarray | None = None
@@ -134,6 +139,32 @@ def _load_promotions(con, ev: Evidence) -> None:
     ev.promo_src = np.asarray(res["s"], dtype=np.int64)
     ev.promo_dst = np.asarray(res["d"], dtype=np.int64)
     ev.promo_posts = np.asarray(res["k"], dtype=np.int64)
+    _load_post_purpose(con, ev, own)
+
+
+def _load_post_purpose(con, ev: Evidence, own: str) -> None:
+    """Whom an account's own posts are about. A seller's ads carry its own menu and contact; a
+    promoter's carry someone else's handle. Per account: own posts naming another account, own
+    posts with selling hits, and selling posts that name another account."""
+    ev.naming_posts, ev.selling_posts, ev.selling_naming_posts = np.zeros(ev.n), np.zeros(ev.n), np.zeros(ev.n)
+    selling = ("EXISTS (SELECT 1 FROM signal_hits h WHERE h.platform = o.platform AND h.post_id = o.post_id "
+               "AND coalesce(h.context, 'use') = 'use' AND h.category IN ('explicit', 'sale', 'contact', 'payment'))"
+               if _has_view(con, "signal_hits") else "false")
+    res = con.sql(f"""WITH o AS ({own}),
+        named AS (SELECT DISTINCT m.platform, m.post_id FROM (
+                    SELECT platform, account_id, post_id,
+                           lower(unnest(regexp_extract_all(text, '{HANDLE_MENTION}', 1))) AS h
+                    FROM o WHERE text LIKE '%@%') m
+                  JOIN accounts a ON a.platform = m.platform AND lower(a.handle) = m.h
+                  WHERE a.account_id <> m.account_id),
+        p AS (SELECT o.platform, o.account_id, named.post_id IS NOT NULL AS names, {selling} AS sells
+              FROM o LEFT JOIN named ON named.platform = o.platform AND named.post_id = o.post_id)
+        SELECT n.code, sum(names::INT) AS nm, sum(sells::INT) AS sl, sum((names AND sells)::INT) AS sn
+        FROM p JOIN nodes n USING (platform, account_id) GROUP BY n.code""").fetchnumpy()
+    codes = np.asarray(res["code"], dtype=np.int64)
+    ev.naming_posts[codes] = np.asarray(res["nm"], dtype=float)
+    ev.selling_posts[codes] = np.asarray(res["sl"], dtype=float)
+    ev.selling_naming_posts[codes] = np.asarray(res["sn"], dtype=float)
 
 
 # Categories whose hits count only in the account's own space (profile, posts, stories), not in

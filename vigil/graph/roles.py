@@ -39,18 +39,37 @@ BUYER_MIN_FOLLOWS_NO_REQUEST = 2
 BUYER_MIN_ENGAGED_NO_REQUEST = 2
 BUYER_MIN_FOLLOWS_WIDE = 3
 BUYER_MIN_TOUCHED_WIDE = 3
+# A private message to a seller is where the sale happens ("dm to buy"), so it is buying intent
+# even with no request comment; but one message alone can be a stray (a reply to an account the
+# feed pushed), so it needs one more act toward the network: following, liking or writing to that
+# seller or another. Acts are distinct (kind, seller) pairs over follow/like/comment/message, and
+# none of them needs a follow edge (partial exports lose follows first).
+BUYER_MIN_ACTS_WITH_MESSAGE = 2
+# ... and only when the network is a real part of whom it deals with: at least this share of the
+# distinct accounts it follows, likes, comments on or messages are flagged sellers. An ordinary
+# user who DMs an account the feed pushed has most of its activity elsewhere (one seller among
+# ten or more); a buyer is there for the sellers.
+BUYER_MIN_NETWORK_SHARE = 0.2
 # A facilitator names or reposts at least two distinct sellers ...
 FACILITATOR_MIN_PROMOTED = 2
 # ... and promotion is most of what it posts (a seller's occasional shout-out is not), and it
 # promotes more sellers than it writes to or asks to buy from (a buyer who reposts the seller it
 # buys from is a buyer).
 FACILITATOR_MIN_PROMO_RATIO = 1.0  # promotions per post of its own: at least one each
+# ... or, where flagged sellers are only part of whom it pushes (promo pages mix ordinary shops in
+# as cover), most of its posts name or repost other accounts AND most of its selling posts carry
+# someone else's handle: a seller's ads carry its own menu and contact, a promoter's carry others'.
+FACILITATOR_MIN_NAMING_SHARE = 0.5
+FACILITATOR_MIN_SELLING_NAMING_SHARE = 0.5
 # Minor-age claims with sale terms make a seller only with ties to the network (teens selling a
-# bike exist, and sellers follow teens). A tie is a seller following it, a mutual follow with a
-# seller (counted again: rings follow back), or a buyer-like account (one that follows two
-# sellers) asking to buy under its posts. Two ties: one stray follow is not a network.
+# bike exist, and sellers follow teens). Only ties the account itself makes, or the market makes
+# to its posts, count: distinct sellers it follows, comments on or messages, plus buyer-like
+# accounts (following two sellers) asking to buy under its posts. Being followed by sellers does
+# not count: that is what targeting a teen looks like, not selling. Two ties: a single follow-back
+# is courtesy, not a network.
 MINOR_AD_MIN_TIES = 2
-# Explicit terms without sale language (tags only) need as many.
+# Explicit terms without sale language (tags only) need as many, counted the broad way (a seller
+# following it, mutual follows, buyers asking): explicit terms are not what a targeted teen posts.
 EXPLICIT_ONLY_MIN_TIES = 2
 # "Buyer-like" for the ties above: follows at least this many content sellers.
 BUYER_LIKE_MIN_FOLLOWS = 2
@@ -136,12 +155,23 @@ def assign_roles(g: AccountGraph, ev: Evidence, codes: np.ndarray, adj_local=Non
     content = ad_explicit | (media > 0) | seed
     # 2. Facilitators: promotion of several of those is most of what they do.
     posts_base = own_posts if own_posts is not None else s["n_hit_posts"]
+    reposts = np.asarray(nb.out_w["repost"].sum(axis=1)).ravel()
+    if ev.naming_posts is not None:
+        naming_share = (ev.naming_posts[codes] + reposts) / np.maximum(posts_base + reposts, 1.0)
+        sell_posts = ev.selling_posts[codes]
+        sell_naming_share = np.where(sell_posts > 0, ev.selling_naming_posts[codes] / np.maximum(sell_posts, 1.0), 0.0)
+        promotes_others = ((naming_share >= FACILITATOR_MIN_NAMING_SHARE)
+                           & (sell_naming_share >= FACILITATOR_MIN_SELLING_NAMING_SHARE))
+    else:
+        naming_share = np.zeros(m)
+        promotes_others = np.zeros(m, dtype=bool)
     promoted = nb.promoted(glob(content))
     promo_events = nb.promo_events(glob(content))
     promo_ratio = promo_events / np.maximum(posts_base, 1.0)
     _, asked0 = request_counts(ev, local, glob(content), m)
     talked0 = np.maximum(asked0, nb.out_count(("comment", "message"), glob(content)))
-    facilitator = ((promoted >= FACILITATOR_MIN_PROMOTED) & (promo_ratio >= FACILITATOR_MIN_PROMO_RATIO)
+    facilitator = ((promoted >= FACILITATOR_MIN_PROMOTED)
+                   & ((promo_ratio >= FACILITATOR_MIN_PROMO_RATIO) | promotes_others)
                    & (promoted > talked0) & (media == 0) & ~warned)
     seller = content & ~facilitator
 
@@ -152,8 +182,15 @@ def assign_roles(g: AccountGraph, ev: Evidence, codes: np.ndarray, adj_local=Non
         buyers_asking = requests_received(ev, local, m, from_mask=buyer_like)
         return nb.in_count(("follow",), sell_mask_g) + nb.mutual_follow(sell_mask_g) + buyers_asking
 
+    def outbound_ties(sell_mask_g: np.ndarray) -> np.ndarray:
+        follows = np.asarray(g.out("follow") @ sell_mask_g.astype(np.float32)).ravel()
+        buyer_like = (follows >= BUYER_LIKE_MIN_FOLLOWS) & ~sell_mask_g
+        return (nb.out_count(("follow", "comment", "message"), sell_mask_g)
+                + requests_received(ev, local, m, from_mask=buyer_like))
+
     t = ties(glob(seller))
-    seller |= (ad_minor & (t >= MINOR_AD_MIN_TIES)) & ~facilitator
+    t_out = outbound_ties(glob(seller))
+    seller |= (ad_minor & (t_out >= MINOR_AD_MIN_TIES)) & ~facilitator
     seller |= (explicit_only & (t >= EXPLICIT_ONLY_MIN_TIES)) & ~facilitator
     # Facilitators that promote none of the content sellers but only the network-confirmed ones.
     promoted = nb.promoted(glob(seller))
@@ -161,7 +198,8 @@ def assign_roles(g: AccountGraph, ev: Evidence, codes: np.ndarray, adj_local=Non
     promo_ratio = promo_events / np.maximum(posts_base, 1.0)
     _, asked1 = request_counts(ev, local, glob(seller), m)
     talked1 = np.maximum(asked1, nb.out_count(("comment", "message"), glob(seller)))
-    facilitator |= ((promoted >= FACILITATOR_MIN_PROMOTED) & (promo_ratio >= FACILITATOR_MIN_PROMO_RATIO)
+    facilitator |= ((promoted >= FACILITATOR_MIN_PROMOTED)
+                    & ((promo_ratio >= FACILITATOR_MIN_PROMO_RATIO) | promotes_others)
                     & (promoted > talked1) & ~seller & ~warned & (media == 0))
 
     # 4. Backups of sellers.
@@ -170,15 +208,18 @@ def assign_roles(g: AccountGraph, ev: Evidence, codes: np.ndarray, adj_local=Non
         return f"@{h}" if h else f"account {g.account_id[code]}"
 
     # A promoter that turns out to re-create a seller is that seller back (reposting its old circle).
-    bk = backup_mod.find_backups(ev, nb, local, glob(seller), seller | warned, handle_text)
+    # Accounts already flagged on their own evidence are searched too: that they re-create a
+    # seller is what links the two as one person.
+    bk = backup_mod.find_backups(ev, nb, local, glob(seller), warned, handle_text, flagged_local=seller | facilitator)
     backup_of = np.full(m, -1, dtype=np.int64)
     backup_reason = {}
     backup_named = np.zeros(m, dtype=bool)
+    is_backup = np.zeros(m, dtype=bool)  # re-creates a seller (backup_of stays -1 when which one is unclear)
     for li, orig, why in zip(bk.local.tolist(), bk.original.tolist(), bk.reason):
         backup_of[li] = orig
         backup_reason[li] = why
         backup_named[li] = why.startswith("announced")
-    is_backup = backup_of >= 0
+        is_backup[li] = True
     seller |= is_backup
     facilitator &= ~is_backup
 
@@ -191,12 +232,17 @@ def assign_roles(g: AccountGraph, ev: Evidence, codes: np.ndarray, adj_local=Non
     messaged = nb.out_count(("message",), sg)
     liked = nb.out_count(("like",), sg)
     touched = nb.out_count(("comment", "message", "like"), sg)
+    # Ties without a follow edge count: partial exports lose follows, not the talk.
+    tied = nb.out_count(("follow", "like", "comment", "message"), sg)
+    acts = sum(nb.out_count((k,), sg) for k in ("follow", "like", "comment", "message"))
+    network_share = tied / np.maximum(nb.out_count(("follow", "like", "comment", "message"), np.ones(n, dtype=bool)), 1.0)
     own_ads = ad_explicit | ad_minor | (media > 0)
-    buyer = (((sellers_asked >= 1) & (follows_s >= BUYER_MIN_FOLLOWS_WITH_REQUEST))
+    buyer = (((sellers_asked >= 1) & (tied >= BUYER_MIN_FOLLOWS_WITH_REQUEST))
              | (sellers_asked >= BUYER_MIN_SELLERS_ASKED)
-             | ((req_comments >= BUYER_MIN_REQUESTS_ONE_SELLER) & (follows_s >= 1))
-             | ((follows_s >= BUYER_MIN_FOLLOWS_NO_REQUEST) & (engaged >= BUYER_MIN_ENGAGED_NO_REQUEST))
-             | ((follows_s >= BUYER_MIN_FOLLOWS_WIDE) & (engaged >= 1) & (touched >= BUYER_MIN_TOUCHED_WIDE)))
+             | ((req_comments >= BUYER_MIN_REQUESTS_ONE_SELLER) & (tied >= 1))
+             | ((tied >= BUYER_MIN_FOLLOWS_NO_REQUEST) & (engaged >= BUYER_MIN_ENGAGED_NO_REQUEST))
+             | ((tied >= BUYER_MIN_FOLLOWS_WIDE) & (engaged >= 1) & (touched >= BUYER_MIN_TOUCHED_WIDE))
+             | ((messaged >= 1) & (acts >= BUYER_MIN_ACTS_WITH_MESSAGE) & (network_share >= BUYER_MIN_NETWORK_SHARE)))
     buyer &= ~seller & ~facilitator & ~own_ads & ~(s["warn"] > 0)
     # Watchers: a profile that states a safety or reporting role follows and reposts sellers to
     # expose them. Checked on the few buyer and promoter candidates without ads of their own.
@@ -278,12 +324,15 @@ def assign_roles(g: AccountGraph, ev: Evidence, codes: np.ndarray, adj_local=Non
                 r.append("uses explicit-lexicon terms" + _quote(ev.text_evidence.get(c)))
         if media[i] > 0:
             r.append(f"{_n(media[i], 'media item')} match hash bank {ev.media_banks.get(c, '')}".rstrip())
-        if backup_of[i] >= 0:
+        if is_backup[i]:
             r.append(backup_reason[i])
         if role[i] == "facilitator":
             r.append(f"reposts/mentions {_n(promoted[i], 'flagged seller')} ({promoted_names(i)})")
             if posts_base[i]:
                 r.append(f"{_n(promo_events[i], 'promotion')} over {_n(posts_base[i], 'own post')}")
+            if promotes_others[i]:
+                r.append(f"{round(100 * naming_share[i])}% of its posts name or repost other accounts, "
+                         "its selling posts mostly carry other sellers' handles")
         if role[i] in ("buyer", "none") and follows_s[i]:
             r.append(f"follows {_n(follows_s[i], 'flagged seller')}")
         if sellers_asked[i]:
@@ -292,6 +341,11 @@ def assign_roles(g: AccountGraph, ev: Evidence, codes: np.ndarray, adj_local=Non
                      f"({_n(sellers_asked[i], 'seller')})")
         if role[i] == "buyer" and engaged[i]:
             r.append(f"comments on / messages {_n(engaged[i], 'flagged seller')}")
+        if role[i] == "buyer" and messaged[i] and not sellers_asked[i]:
+            r.append(f"sends private messages to {_n(messaged[i], 'flagged seller')} without warning language "
+                     f"({round(100 * network_share[i])}% of the accounts it deals with are flagged sellers)")
+        if role[i] == "buyer" and follows_s[i] == 0 and tied[i]:
+            r.append(f"interacts with {_n(tied[i], 'flagged seller')} without following any")
         if role[i] == "buyer" and liked[i]:
             r.append(f"likes posts of {_n(liked[i], 'flagged seller')}")
         if role[i] == "seller":
@@ -316,7 +370,9 @@ def assign_roles(g: AccountGraph, ev: Evidence, codes: np.ndarray, adj_local=Non
             if s["age_minor"][i] > 0 and not ad_minor[i] and not s["explicit"][i]:
                 r.append("states an age without sale signals")
             elif ad_minor[i]:
-                r.append("minor age with sale terms but no tie to the network")
+                r.append("minor age with sale terms but no outbound tie to the network"
+                         + (f" (followed by {_n(followed_by_s[i], 'flagged seller')}: a sign of being targeted,"
+                            " not of selling)" if followed_by_s[i] else ""))
             if ev.shared_avatar[c]:
                 r.append("profile image is a shared default avatar (no identity weight)")
         reasons.append("; ".join(x for x in r if x))
