@@ -36,7 +36,7 @@ class Workspace:
         """Write a whole table atomically (a half-written table never looks complete)."""
         target = self.path(name)
         tmp = target.with_suffix(".parquet.tmp")
-        pq.write_table(table, tmp, compression="zstd")
+        pq.write_table(table, tmp, compression="lz4")
         tmp.replace(target)
         self._written[name] = table.num_rows
         return target
@@ -68,7 +68,7 @@ class TableWriter:
     def __init__(self, ws: Workspace, name: str, schema: pa.Schema):
         self.ws, self.name, self.schema = ws, name, schema
         self._tmp = ws.path(name).with_suffix(".parquet.tmp")
-        self._writer = pq.ParquetWriter(self._tmp, schema, compression="zstd")
+        self._writer = pq.ParquetWriter(self._tmp, schema, compression="lz4")
         self.rows = 0
 
     def write(self, batch: pa.RecordBatch | pa.Table) -> None:

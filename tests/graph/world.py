@@ -36,6 +36,7 @@ EXPECTED = {
     "k4": "none",
     "k5": "seller",  # flagged on its own ads, and also s2's return: near-identical handle, "backup acc"
     "s6": "seller",  # a second active seller whose handle resembles s2's: no backup words, not s2  # look-alike: created after s3 went quiet, backup words, but shares no followers
+    "jr": "none",  # a reporter: follows and messages sellers, replies "reporting this account"
     "adv": "none", "ac": "none", "af": "none", "t1": "none", "t2": "none",
     "d1": "none", "d2": "none", "d3": "none", "bp": "none", "n1": "none",
 }
@@ -227,6 +228,13 @@ def build(ws: Workspace) -> Workspace:
     post("n1-c", "n1", "interested!", reply_to="s1-p2", kind="comment")
     hit("n1", "n1-c", "request", "builtin:request", "interested")
     sig("n1", "interested", request=1, n_hit_posts=1, n_posts=1)
+    # jr: a reporter whose bio names no safety role and quotes no term; it follows three sellers,
+    # messages two, and replies under one seller's post to report it.
+    for s_ in ("s1", "s2", "s3"):
+        edge("jr", s_)
+    edge("jr", "s1", "message", 2)
+    edge("jr", "s2", "message", 1)
+    post("jr-c", "jr", "reporting this account", reply_to="s1-p2", kind="comment")
     # Background follows among ordinary accounts.
     for i in range(2, 30):
         edge(f"n{i}", f"n{(i * 7) % 28 + 2}")

@@ -245,6 +245,30 @@ def profile_declares_safety_role(con, g: AccountGraph, codes: np.ndarray) -> np.
     for code, bio in res:
         if bio and cue.search(bio):
             out[pos[int(code)]] = True
+    out |= comments_report_accounts(con, codes)
+    return out
+
+
+# Replies that report or warn ("reporting this account", "reported", "do not engage") are what
+# watchers write under sellers' posts; a buyer asks, it does not report. Narrower than WARN_CUES,
+# whose topical words ("news", "parents") also turn up in ordinary posts.
+REPORT_REPLY = r"\b(?:report(?:ed|ing)?\b|do\s*n[o']?t\s+engage|beware|flagged\s+(?:this|these|the)\b)"
+
+
+def comments_report_accounts(con, codes: np.ndarray) -> np.ndarray:
+    """Whether each account wrote a reply that reports or warns, rather than asks."""
+    out = np.zeros(len(codes), dtype=bool)
+    if not len(codes) or not _has_column(con, "posts", "text") or not _has_column(con, "posts", "reply_to"):
+        return out
+    con.register("_cand_r", pa.table({"code": pa.array(codes.astype(np.int32))}))
+    try:
+        res = con.execute("""SELECT DISTINCT c.code FROM _cand_r c JOIN nodes n ON n.code = c.code
+                             JOIN posts p ON p.platform = n.platform AND p.account_id = n.account_id
+                             WHERE (p.reply_to IS NOT NULL OR p.kind = 'comment')
+                               AND regexp_matches(lower(p.text), ?)""", [REPORT_REPLY]).fetchnumpy()
+    finally:
+        con.unregister("_cand_r")
+    out[np.isin(codes, np.asarray(res["code"], dtype=codes.dtype))] = True
     return out
 
 

@@ -364,7 +364,7 @@ def assign_roles(g: AccountGraph, ev: Evidence, codes: np.ndarray, adj_local=Non
             if s["warn"][i] > 0:
                 r.append("quotes flagged terms in a warning/reporting context (not counted as use)")
             if safety_role[i]:
-                r.append("profile states a safety/reporting role: follows sellers to monitor them")
+                r.append("profile or replies state a safety/reporting role: follows sellers to monitor them")
             if s["age_adult"][i] > 0 and commerce[i] > 0 and not (s["explicit"][i] or s["age_minor"][i]):
                 r.append("adult-age claims with sale terms but no explicit or minor-age signals")
             if s["age_minor"][i] > 0 and not ad_minor[i] and not s["explicit"][i]:
