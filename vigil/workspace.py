@@ -14,6 +14,12 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+# Whole tables are written once and read many times: LZ4 decompresses at memory speed. Streamed
+# tables (ingest's 15M-edge tables) skip compression: the writer sits on ingest's critical path,
+# and dictionary encoding of the repeated ids already gives most of the size back.
+WHOLE_TABLE_COMPRESSION = "lz4"
+STREAMED_TABLE_COMPRESSION = "none"
+
 
 @dataclass
 class Workspace:
@@ -36,7 +42,7 @@ class Workspace:
         """Write a whole table atomically (a half-written table never looks complete)."""
         target = self.path(name)
         tmp = target.with_suffix(".parquet.tmp")
-        pq.write_table(table, tmp, compression="lz4")
+        pq.write_table(table, tmp, compression=WHOLE_TABLE_COMPRESSION)
         tmp.replace(target)
         self._written[name] = table.num_rows
         return target
@@ -68,7 +74,7 @@ class TableWriter:
     def __init__(self, ws: Workspace, name: str, schema: pa.Schema):
         self.ws, self.name, self.schema = ws, name, schema
         self._tmp = ws.path(name).with_suffix(".parquet.tmp")
-        self._writer = pq.ParquetWriter(self._tmp, schema, compression="lz4")
+        self._writer = pq.ParquetWriter(self._tmp, schema, compression=STREAMED_TABLE_COMPRESSION)
         self.rows = 0
 
     def write(self, batch: pa.RecordBatch | pa.Table) -> None:

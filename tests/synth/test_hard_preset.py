@@ -129,7 +129,7 @@ def test_hard_buyers_ask_less_and_message_more(pair):
         msg = {(r["platform"], r["src"]) for r in _valid(world, "edges") if r["kind"] == "message"}
         return len(buyers & commenters) / len(buyers), len(buyers & msg) / len(buyers)
 
-    (dc, dm), (hc, hm) = rates(pair[0]), rates(pair[1])
+    (dc, _), (hc, hm) = rates(pair[0]), rates(pair[1])
     assert hc < dc
     assert hm > 0.5
 
