@@ -476,3 +476,56 @@ def test_recreated_account_is_tied_to_one_original_only():
     got = _recreation_world(with_rival=True, rival_went_quiet=True)
     originals = [o for o in ("old", "rival") if pair(("photogram", o), ("photogram", "new")) in got]
     assert len(originals) <= 1, got
+
+
+# --- the flagged pool: two flagged accounts sharing a rare handle -------------------------------
+
+def _pool_world() -> list[dict]:
+    """The background plus people who keep their handle across platforms (so EM learns how often
+    one person's handles are identical), plus the planted accounts, none with a name or picture."""
+    rows = background()
+    rng = np.random.default_rng(11)
+    for k in range(30):
+        handle = f"{rng.choice(WORDS)}_{rng.choice(FIRST)}{rng.choice(LAST)}{k}"
+        pic = _rand_hash(rng)
+        for platform, p in (("photogram", pic), ("chirp", _flip_bits(pic, 12, rng))):
+            rows.append({"platform": platform, "account_id": f"keep{k}{platform[0]}", "handle": handle,
+                         "display_name": "", "profile_image_pdq": p})
+    planted = [
+        ("photogram", "a1", "velmora_quist"), ("chirp", "a2", "velmora_quist"),  # both flagged
+        ("photogram", "b1", "torvane_pelk"), ("chirp", "b2", "torvane_pelk"),    # b2 not flagged
+        ("photogram", "c1", "mahmed"), ("chirp", "c2", "mahmed"), ("chirp", "c3", "mahmed"),
+    ]
+    rows += [{"platform": p, "account_id": a, "handle": h, "display_name": "", "profile_image_pdq": None}
+             for p, a, h in planted]
+    return rows
+
+
+POOL_ROLES = [("photogram", "a1", "seller", None), ("chirp", "a2", "seller", None),
+              ("photogram", "b1", "buyer", None), ("photogram", "c1", "buyer", None),
+              ("chirp", "c2", "buyer", None)]
+
+
+def test_flagged_accounts_sharing_a_rare_handle_link(monkeypatch):
+    """Both accounts flagged, the same handle that no other account carries, nothing else: the
+    candidate comes from the small flagged pool, not the whole platform, so they link. With one
+    side unflagged the pair is judged as before (no link on a handle alone), and a handle other
+    accounts carry (`mahmed`) does not link even between two flagged accounts."""
+    from vigil.link import stage
+
+    rows = _pool_world()
+    links, _ = link_accounts(accounts_table(rows), None, _scores(POOL_ROLES), NO_EDGES)
+    got = _pairs(links)
+    assert pair(("photogram", "a1"), ("chirp", "a2")) in got
+    why = [r["evidence"] for r in links.to_pylist() if {r["account_a"], r["account_b"]} == {"a1", "a2"}]
+    assert "both accounts are flagged" in why[0]
+    assert pair(("photogram", "b1"), ("chirp", "b2")) not in got
+    assert not any(("photogram", "c1") in p for p in got)
+
+    # Without the flagged pool the both-flagged pair is ambiguous (the old behaviour), and
+    # everything else is unchanged.
+    monkeypatch.setattr(stage, "_flagged_peer_weight", lambda *a, **k: 0.0)
+    before, _ = link_accounts(accounts_table(rows), None, _scores(POOL_ROLES), NO_EDGES)
+    old = _pairs(before)
+    assert pair(("photogram", "a1"), ("chirp", "a2")) not in old
+    assert got - {pair(("photogram", "a1"), ("chirp", "a2"))} == old

@@ -63,6 +63,8 @@ def describe(prof: Profiles, s: dict) -> str:
         parts.append("the newer account was opened soon after the older one's last post")
     if w.get("backup_words", 0.0) > 0:
         parts.append("the newer account's bio calls it a new/backup account")
+    if w.get("flagged_pool", 0.0) > 0:
+        parts.append("both accounts are flagged and no other account on either platform has this handle")
     if s.get("linked"):
         parts.append(f"both follow or talk to {_plural(s['linked'], 'account')} already linked across the two platforms")
     parts.append(f"match probability {s.get('score', s['posterior']):.2f}")

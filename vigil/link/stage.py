@@ -62,6 +62,11 @@ CLOSURE_MIN_SCORE = 0.9
 SEED = 7
 # Handle levels that identify on their own account (a retyped handle, not a coincidence of stems).
 HANDLE_IDENTITY = {"same", "contains", "similar"}
+# Chance that a flagged account's owner, when flagged on one platform, has an account on another
+# platform that the investigation flagged too. Members of one ring work across its platforms; an
+# assumption, stated (the upper bound of the learned per-platform prior), not learned: there are
+# too few flagged accounts to learn it from.
+FLAGGED_PEER_PRIOR = PRIOR_BOUNDS[1]
 
 ACCOUNT_COLUMNS = [
     "platform", "account_id", "handle", "display_name", "bio", "links", "created_at",
@@ -135,7 +140,8 @@ def link_accounts(accounts: pa.Table, profile_hashes: pa.Table | None, scores: p
         _measure_graph_u(prof, model, graph_null, neighbours, hubs)
     stats["candidate_pairs"] = len(pairs)
 
-    scored = _score_focus(prof, imgs, model, pairs, neighbours, backup_of, hubs, rec)
+    flagged = _flagged_pool(prof, scores)
+    scored = _score_focus(prof, imgs, model, pairs, neighbours, backup_of, hubs, rec, flagged=flagged)
     chosen = _choose(prof, scored, rec)
     with task("link: second pass (linked neighbours)", total=None):
         anchors = anchors_from(prof, chosen)
@@ -147,7 +153,7 @@ def link_accounts(accounts: pa.Table, profile_hashes: pa.Table | None, scores: p
             extra, overlap_stats = linked_neighbour_weights(prof, scored, neighbours, anchors, pool)
             stats.update(overlap_stats)
             if extra:
-                scored = _score_focus(prof, imgs, model, pairs, neighbours, backup_of, hubs, rec, extra)
+                scored = _score_focus(prof, imgs, model, pairs, neighbours, backup_of, hubs, rec, extra, flagged)
                 chosen = _choose(prof, scored, rec)
     closure = close_transitively(prof, chosen)
     stats["links_by_closure"] = len(closure)
@@ -307,8 +313,70 @@ def _learn(prof: Profiles, imgs: ProfileImages, u: dict, radius: int, rng) -> Mo
     return fit_m(groups, sizes, drawn, u)
 
 
+def _flagged_pool(prof: Profiles, scores: pa.Table) -> tuple[set[int], Counter]:
+    """Rows the investigation flagged (role not none) and their count per platform."""
+    rows: set[int] = set()
+    if scores.num_rows and "role" in scores.column_names:
+        cols = scores.select(["platform", "account_id", "role"]).to_pydict()
+        for p, a, r in zip(cols["platform"], cols["account_id"], cols["role"]):
+            i = prof.index.get((p, a))
+            if i is not None and r and r != "none":
+                rows.add(i)
+    return rows, Counter(prof.platform[i] for i in rows)
+
+
+def _flagged_peer_weight(prof: Profiles, model: Model, c: Comparison, i: int, j: int,
+                         weights: dict, flagged: tuple | None) -> float:
+    """Extra log-weight for a cross-platform pair of two flagged accounts with one rare handle.
+
+    The general prior spreads a person's account on the other platform over all of that
+    platform's accounts, and weighs an identical handle by the platform-wide average chance that
+    strangers share one (which common handles inflate). When both accounts are flagged and the
+    handle is carried by no other account on either platform, the candidate comes from the small
+    flagged pool there: the prior per candidate becomes FLAGGED_PEER_PRIOR over the pool, and the
+    handle is weighed by the chance a stranger carries this very handle. Names, pictures and
+    handles that others share are untouched (a common handle never gains), and a link still needs
+    identity evidence (`identity_evidence`).
+    """
+    if not flagged:
+        return 0.0
+    rows, size = flagged
+    pa_, pb = prof.platform[i], prof.platform[j]
+    if pa_ == pb or i not in rows or j not in rows or size[pb] < 1:
+        return 0.0
+    # Only the one handle, whole (a shared residue, "music" of music_nadia / musicnikhil, is a
+    # coincidence of stems), and only a rare one: when any other account on either platform
+    # carries it, flagged or not, the counterpart may be that one (detection is not complete),
+    # and the general model weighs it. Ring members' shared circle is the graph's business.
+    text = prof.core[i]
+    if c.handle != "same" or not text or text != prof.core[j] or "handle" not in weights:
+        return 0.0
+    if prof.handle_frequency(pa_, text) > 1 or prof.handle_frequency(pb, text) > 1:
+        return 0.0
+    general = model.prior.get((pa_, pb), PRIOR_BOUNDS[0])
+    n_pa, n_pb = max(prof.platform_size[pa_], 1), max(prof.platform_size[pb], 1)
+    # The candidate's prior: FLAGGED_PEER_PRIOR over the pool instead of the learned prior over
+    # the platform (log-odds, as `group_posteriors` forms its base).
+    delta = (_logit(FLAGGED_PEER_PRIOR) - math.log(size[pb])) - (_logit(general) - math.log(n_pb))
+    if not c.handle_given_name:
+        # How often a stranger carries this very handle: no other account on either platform
+        # does (half a count of smoothing over the smaller one). The platform-wide average u,
+        # which common handles inflate, is not the reference for a handle seen once. A handle
+        # that spells the name keeps its weight against same-name strangers.
+        u_handle = 0.5 / min(n_pa, n_pb)
+        m = model.m["handle"]
+        m_share = max(1.0 - m.get("missing", 0.0), 1e-9)
+        delta += math.log(m["same"] / m_share / u_handle) - weights["handle"]
+    return max(delta, 0.0)
+
+
+def _logit(p: float) -> float:
+    return math.log(p / (1 - p))
+
+
 def _score_focus(prof: Profiles, imgs: ProfileImages, model: Model, pairs: dict, neighbours: dict,
-                 backup_of: set, hubs: set, rec: Recreation, extra: dict | None = None) -> list[dict]:
+                 backup_of: set, hubs: set, rec: Recreation, extra: dict | None = None,
+                 flagged: tuple | None = None) -> list[dict]:
     """Every blocked pair of an in-scope account, with weights and a posterior among its rivals."""
     groups: dict[tuple[int, str], list[dict]] = defaultdict(list)
     for (i, j), why in pairs.items():
@@ -318,6 +386,10 @@ def _score_focus(prof: Profiles, imgs: ProfileImages, model: Model, pairs: dict,
         recreated = rec.weights(prof, i, j, hubs)
         weights.update(recreated)
         row.extra = sum(recreated.values())
+        peer = _flagged_peer_weight(prof, model, c, i, j, weights, flagged)
+        if peer:
+            weights["flagged_pool"] = peer
+            row.extra += peer
         linked = (extra or {}).get((i, j))
         if linked:
             weights["linked_neighbours"] = linked[0]
@@ -334,6 +406,9 @@ def _score_focus(prof: Profiles, imgs: ProfileImages, model: Model, pairs: dict,
         for s, w, p in zip(cands, lrs, posts):
             s["log_lr"], s["posterior"] = w, p
             z = base + w
+            # A second account on that platform is judged without the flagged pool's prior,
+            # which is a prior on the one account a person has there.
+            z -= s["weights"].get("flagged_pool", 0.0)
             s["alone"] = 1 / (1 + math.exp(-z)) if z > -50 else 0.0
             out.append(s)
     return out
