@@ -504,12 +504,13 @@ def add_comments(rng, pop: Population, p: WorldParams, posts: Posts, texts: Text
 
     # Buyers ask sellers they follow for prices.
     follows_of: dict[int, np.ndarray] = {}
+    # Follow targets grouped by follower, once for buyers and fans alike.
+    by_src = np.argsort(fsrc, kind="stable")
+    src_starts = np.searchsorted(fsrc[by_src], np.arange(pop.n + 1))
     buyers = np.flatnonzero(pop.kind == K["buyer"])
     if len(buyers):
-        o = np.argsort(fsrc, kind="stable")
-        b_starts = np.searchsorted(fsrc[o], np.arange(pop.n + 1))
         for b in buyers:
-            f = fdst[o[b_starts[b]:b_starts[b + 1]]]
+            f = fdst[by_src[src_starts[b]:src_starts[b + 1]]]
             follows_of[int(b)] = f
             if rng.random() >= p.buyer_comment:
                 continue
@@ -524,10 +525,8 @@ def add_comments(rng, pop: Population, p: WorldParams, posts: Posts, texts: Text
     # Adult fans on creators they follow.
     fans = np.flatnonzero(pop.kind == K["adult_fan"])
     if len(fans):
-        o = np.argsort(fsrc, kind="stable")
-        f_starts = np.searchsorted(fsrc[o], np.arange(pop.n + 1))
         for a in fans:
-            f = fdst[o[f_starts[a]:f_starts[a + 1]]]
+            f = fdst[by_src[src_starts[a]:src_starts[a + 1]]]
             cre = f[pop.kind[f] == K["adult_creator"]]
             if len(cre) and rng.random() < 0.7:
                 for c in rng.choice(cre, size=int(rng.integers(1, 4))):
