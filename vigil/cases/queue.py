@@ -100,18 +100,18 @@ def claim_next(db: Database, actor: Actor) -> Case | None:
 
 
 def claim(db: Database, actor: Actor, case_id: int) -> Case:
-    actor.require(perm.CLAIM)
-    with db.writing() as s:
-        case = lock_case(s, actor, case_id)
-        transition(s, case, ev.CLAIM, actor)
-        s.expunge(case)
-        return case
+    return _move_locked(db, actor, case_id, ev.CLAIM)
 
 
 def release(db: Database, actor: Actor, case_id: int) -> Case:
+    return _move_locked(db, actor, case_id, ev.RELEASE)
+
+
+def _move_locked(db: Database, actor: Actor, case_id: int, event) -> Case:
+    """Apply a claim-permission event to one case under its row lock."""
     actor.require(perm.CLAIM)
     with db.writing() as s:
         case = lock_case(s, actor, case_id)
-        transition(s, case, ev.RELEASE, actor)
+        transition(s, case, event, actor)
         s.expunge(case)
         return case
