@@ -12,17 +12,15 @@ fuzzy word).
 from __future__ import annotations
 
 import re
-from array import array
 from dataclasses import dataclass
 
-import hyperscan
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from vigil.signals import builtins
+from vigil.signals import builtins, engine
 from vigil.signals.fuzzy import FuzzyIndex, fuzzy_hits
-from vigil.signals.lexicon import Entry, Lexicon, LexiconError
+from vigil.signals.lexicon import Entry, Lexicon
 from vigil.signals.normalise import IS_LETTER, Views, build_views
 
 # Context of a hit: what the text does with the signal.
@@ -89,8 +87,6 @@ class DeepScanner:
         self.signal_letters = np.array(
             [sum(c.isalpha() for c in e.skeleton) for e in lexicon.entries] + [0] * (len(self.signals) - len(lexicon.entries))
         )
-        self._scratch_skel = hyperscan.Scratch(self.skel_db) if self.skel_db else None
-        self._scratch_light = hyperscan.Scratch(self.light_db)
 
     def _add_builtin(self, name: str, category: str, weight: float) -> int:
         sid = f"builtin:{name}"
@@ -119,20 +115,20 @@ class DeepScanner:
         self.skel_edges = np.array(edges, dtype=bool).reshape(-1, 2)
         self.skel_db = None
         if exprs:
-            self.skel_db = _compile(exprs, hyperscan.HS_FLAG_SOM_LEFTMOST,
+            self.skel_db = engine.compile_patterns(exprs, engine.SOM_LEFTMOST,
                                     self.lexicon.path, [entries[i] for i in owner])
 
     def _compile_light_db(self, lexicon: Lexicon) -> None:
         exprs, flags, kinds, owner = [], [], [], []
-        som = hyperscan.HS_FLAG_SOM_LEFTMOST | hyperscan.HS_FLAG_MULTILINE
+        som = engine.SOM_LEFTMOST | engine.MULTILINE
         self.regexes: dict[int, re.Pattern] = {}
         for i, e in enumerate(lexicon.entries):
             if e.kind == "emoji":
                 exprs.append(re.escape(e.folded)), flags.append(som), kinds.append("emoji"), owner.append(i)
             elif e.kind == "regex":
                 self.regexes[i] = re.compile(e.value)
-                exprs.append(e.value), flags.append(hyperscan.HS_FLAG_PREFILTER | hyperscan.HS_FLAG_MULTILINE
-                                                    | hyperscan.HS_FLAG_ALLOWEMPTY)
+                exprs.append(e.value), flags.append(engine.PREFILTER | engine.MULTILINE
+                                                    | engine.ALLOWEMPTY)
                 kinds.append("regex"), owner.append(i)
         for rule in builtins.RULES:
             exprs.append(rule.pattern), flags.append(som), kinds.append("builtin")
@@ -142,11 +138,11 @@ class DeepScanner:
         for code, r in self.rules_by_code.items():
             self.signal_context[code] = CONTEXTS.index(r.context)
         for cue in builtins.WARN_CUES:
-            exprs.append(cue), flags.append(hyperscan.HS_FLAG_MULTILINE), kinds.append("cue"), owner.append(-1)
+            exprs.append(cue), flags.append(engine.MULTILINE), kinds.append("cue"), owner.append(-1)
         self.light_kind = np.array([{"emoji": 0, "regex": 1, "builtin": 2, "cue": 3}[k] for k in kinds])
         self.light_owner = np.array(owner, dtype=np.int64)
         owners = [lexicon.entries[o] if k in ("emoji", "regex") else None for k, o in zip(kinds, owner)]
-        self.light_db = _compile(exprs, flags, lexicon.path, owners)
+        self.light_db = engine.compile_patterns(exprs, flags, lexicon.path, owners)
 
     # ------------------------------------------------------------------ scan
 
@@ -190,7 +186,7 @@ class DeepScanner:
     def _scan_skeleton(self, v: Views):
         if self.skel_db is None:
             return _empty_part()
-        ids, frm, to = _run(self.skel_db, v.skel, self._scratch_skel)
+        ids, frm, to = engine.scan(self.skel_db, v.skel)
         if ids.size == 0:
             return _empty_part()
         skel = np.frombuffer(v.skel, dtype=np.uint8)
@@ -216,7 +212,7 @@ class DeepScanner:
                 self.signal_weight[sig[ok]])
 
     def _scan_light(self, v: Views):
-        ids, frm, to = _run(self.light_db, v.light, self._scratch_light)
+        ids, frm, to = engine.scan(self.light_db, v.light)
         kind = self.light_kind[ids] if ids.size else np.zeros(0, np.int64)
         # warning cues: rows only
         cue = kind == 3
@@ -344,51 +340,15 @@ def joined_buffer(texts: pa.Array | list[str | None]) -> tuple[np.ndarray, np.nd
         arr = arr.cast(pa.string())
     if len(arr) == 0:
         return np.zeros(0, np.uint8), np.zeros(0, np.int64)
-    arr = arr.fill_null("")
-    # newlines inside a text stay: they are word boundaries; "\n" after each text ends it
-    joined = pc.binary_join_element_wise(arr, pa.scalar(""), pa.scalar("\n"))
-    offsets = np.frombuffer(joined.buffers()[1], dtype=np.int32, count=len(joined) + 1, offset=joined.offset * 4)
-    data = np.frombuffer(joined.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
-    return data, (offsets[:-1] - offsets[0]).astype(np.int64)
-
-
-def _run(db, data, scratch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Scan one buffer; (pattern ids, starts, ends).
-
-    The callback runs once per match in Python, so it is the per-match cost: three appends to one
-    `array('q')` (no tuple, no list of tuples to convert), read back by numpy without a copy.
-    `data` is anything with the buffer protocol (bytes, a numpy array, an Arrow buffer).
-    """
-    found = array("q")
-    append = found.append
-
-    def on_match(i, f, t, flags, ctx):
-        append(i)
-        append(f)
-        append(t)
-
-    if len(data):
-        db.scan(data, match_event_handler=on_match, scratch=scratch)
-    if not found:
-        z = np.zeros(0, np.int64)
-        return z, z, z
-    arr = np.frombuffer(found, np.int64).reshape(-1, 3)
-    return arr[:, 0], arr[:, 1], arr[:, 2]
-
-
-def _compile(exprs: list[str], flags, path: str, owners: list[Entry | None]):
-    db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-    enc = [e.encode("utf-8") for e in exprs]
-    fl = flags if isinstance(flags, list) else [flags] * len(enc)
-    try:
-        db.compile(expressions=enc, ids=list(range(len(enc))), elements=len(enc), flags=fl)
-    except hyperscan.error as e:
-        # name the entry hyperscan refused: compile them one by one to find it
-        for expr, f, owner in zip(enc, fl, owners):
-            try:
-                hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK).compile(expressions=[expr], ids=[0], elements=1, flags=[f])
-            except hyperscan.error as e1:
-                where = f"line {owner.line}: entry {owner.id!r}" if owner else "built-in rule"
-                raise LexiconError(path, [f"{where}: pattern cannot be compiled for scanning: {e1}: {expr!r}"]) from e
-        raise
-    return db
+    if arr.null_count:
+        arr = arr.fill_null("")
+    # newlines inside a text stay: they are word boundaries; "\n" after each text ends it. One list
+    # of all the texts plus an empty one, joined with "\n", is one copy of the bytes (an element-wise
+    # join costs twice as much); the extra empty text shares the data buffer, only offsets are new.
+    n = len(arr)
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32, count=n + 1, offset=arr.offset * 4)
+    padded = pa.Array.from_buffers(pa.string(), n + 1, [None, pa.py_buffer(np.append(offsets, offsets[-1])), arr.buffers()[2]])
+    joined = pc.binary_join(pa.ListArray.from_arrays(pa.array([0, n + 1], pa.int32()), padded), "\n")
+    total = int(offsets[-1] - offsets[0]) + n
+    data = np.frombuffer(joined.buffers()[2], dtype=np.uint8, count=total)
+    return data, (offsets[:-1] - offsets[0]).astype(np.int64) + np.arange(n, dtype=np.int64)

@@ -10,26 +10,27 @@ half intact). A text with a marker is re-scanned by the deep scanner (`deep.Deep
 full normalisation; in other texts, the word around an anchor that no whole term explains is
 checked alone (repeats collapsed, one edit), and every other hit comes from the fast pass.
 
-Where the time goes (bench/signals.py): the Python binding calls back into Python once per match,
-so the number of matches, not the bytes, sets the cost. The callback only appends to an
-`array('q')`; everything after it works on arrays (numpy, Arrow kernels), and Python touches a
-hit one by one only on rare paths (a rule's second look, an operator regex, a new distinct word
-next to an anchor). Anchors are most of the matches: a 3-letter fragment of an invented word is
-common inside ordinary words, and it is what finds a one-letter misspelling in otherwise plain text.
+Where the time goes (bench/signals.py): vigil's own binding (`engine`, `_hsscan.c`) hands back a
+scan's matches as arrays, and everything after it works on arrays (numpy, Arrow kernels); Python
+touches a hit one by one only on rare paths (a rule's second look, an operator regex, a new
+distinct word next to an anchor). The scan itself is most of the cost, and anchors are most of
+its matches: a 3-letter fragment of an invented word is common inside ordinary words, and it is
+what finds a one-letter misspelling in otherwise plain text. Hyperscan's literal matcher slows
+with every short, common literal, so the tolerant database scans at a fraction of the speed of
+the literal terms alone.
 """
 
 from __future__ import annotations
 
 import re
 
-import hyperscan
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from vigil.signals import builtins
+from vigil.signals import builtins, engine
 from vigil.signals.deep import (
-    CONTEXTS, FUZZY_WEIGHT, USE, WARN, DeepScanner, Hits, Signal, _compile, _quoted, _run, joined_buffer, strongest_per_span,
+    CONTEXTS, FUZZY_WEIGHT, USE, WARN, DeepScanner, Hits, Signal, _quoted, joined_buffer, strongest_per_span,
 )
 from vigil.signals.lexicon import Lexicon
 
@@ -59,7 +60,6 @@ _LETTER_FREQ = dict(zip("etaoinshrdlcumwfgypbvkjxqz",
                         (127, 91, 82, 75, 70, 67, 63, 61, 60, 43, 40, 28, 28, 24, 24, 22, 20, 20, 19, 15, 10, 8, 2, 2, 1, 1)))
 _REPEATS = re.compile(r"(.)\1+")
 VARIANT_WINDOW = 40  # bytes read each side of a fragment to find its word (terms + repeats fit)
-SHORT_WINDOW = 12  # the first, cheaper look: most words around a fragment end within it
 VARIANT_CACHE_MAX = 1_000_000  # distinct words remembered across batches (a few hundred MB at most)
 ANCHOR_MIN_LETTERS = 5  # shorter terms get no anchors (no fuzzy matching either)
 ANCHOR_LEN = 3
@@ -110,7 +110,6 @@ class Matcher:
         self._plain_squeezed = pa.array([p.replace(" ", "") for p in self.deep.plain], pa.string())
         self._term_codes = np.array([i for i, e in enumerate(lexicon.entries) if e.kind in ("term", "hashtag")], np.int64)
         self._compile_fast_db()
-        self._scratch = hyperscan.Scratch(self.fast_db)
         self.counters = {"texts": 0, "deep_texts": 0}
         self._variant_cache: dict[bytes, tuple[tuple[int, float], ...]] = {}
 
@@ -125,7 +124,7 @@ class Matcher:
         check_left: list[bool] = []
         check_right: list[bool] = []
         owners_for_errors = []
-        ci, ml, som = hyperscan.HS_FLAG_CASELESS, hyperscan.HS_FLAG_MULTILINE, hyperscan.HS_FLAG_SOM_LEFTMOST
+        ci, ml, som = engine.CASELESS, engine.MULTILINE, engine.SOM_LEFTMOST
 
         def add(expr, fl, k, o, n=-1, left=False, right=False, entry=None):
             exprs.append(expr), flags.append(fl), kind.append(k), owner.append(o), length.append(n)
@@ -149,7 +148,7 @@ class Matcher:
                 body = glue.join("".join(f"\\x{b:02x}" for b in c.encode("utf-8")) for c in parts)
                 add(body, som, EMOJI, i, entry=e)
             elif e.kind == "regex":
-                add(e.value, hyperscan.HS_FLAG_PREFILTER | ml | hyperscan.HS_FLAG_ALLOWEMPTY, REGEX, i, entry=e)
+                add(e.value, engine.PREFILTER | ml | engine.ALLOWEMPTY, REGEX, i, entry=e)
         # built-in rules and warning cues run on the texts with a trigger only (see `_rules_db`)
         triggers = sorted({t for ts in builtins.RULE_TRIGGERS.values() for t in ts} | set(builtins.CUE_TRIGGERS))
         for t in triggers:
@@ -168,13 +167,13 @@ class Matcher:
         self.check_left = np.array(check_left, bool)
         self.check_right = np.array(check_right, bool)
         self._fast_patterns = (exprs, flags)  # kept for diagnostics (bench)
-        self.fast_db = _compile(exprs, flags, self.lexicon.path, owners_for_errors)
+        self.fast_db = engine.compile_patterns(exprs, flags, self.lexicon.path, owners_for_errors)
         self._compile_rules_db()
         self._verified = np.array(sorted(c for c, r in self.deep.rules_by_code.items() if r.verify is not None), np.int64)
 
     def _compile_rules_db(self) -> None:
         """Built-in rules (reporting their start) and warning cues: regexes, for triggered texts."""
-        ci, ml, som = hyperscan.HS_FLAG_CASELESS, hyperscan.HS_FLAG_MULTILINE, hyperscan.HS_FLAG_SOM_LEFTMOST
+        ci, ml, som = engine.CASELESS, engine.MULTILINE, engine.SOM_LEFTMOST
         exprs, flags, kind, owner = [], [], [], []
         for rule in builtins.RULES:
             exprs.append(rule.pattern), flags.append(ci | ml | som), kind.append(BUILTIN)
@@ -183,8 +182,7 @@ class Matcher:
             exprs.append(cue), flags.append(ci | ml), kind.append(CUE), owner.append(-1)
         self.rules_kind = np.array(kind, np.int64)
         self.rules_owner = np.array(owner, np.int64)
-        self.rules_db = _compile(exprs, flags, self.lexicon.path, [None] * len(exprs))
-        self._rules_scratch = hyperscan.Scratch(self.rules_db)
+        self.rules_db = engine.compile_patterns(exprs, flags, self.lexicon.path, [None] * len(exprs))
 
     # ------------------------------------------------------------------ scan
 
@@ -196,7 +194,7 @@ class Matcher:
         if n_rows == 0:
             return Hits.empty()
         row_end = np.append(row_start[1:], buf.size) - 1  # offset of each text's closing '\n'
-        ids, frm, to = _run(self.fast_db, buf, self._scratch)
+        ids, frm, to = engine.scan(self.fast_db, buf)
         k = self.kind[ids] if ids.size else np.zeros(0, np.int64)
         start = np.where(self.length[ids] >= 0, to - self.length[ids], frm) if ids.size else frm
         rows = np.searchsorted(row_start, to - 1, side="right") - 1
@@ -265,7 +263,7 @@ class Matcher:
             return (z, z, z, z, z, np.zeros(0)), z
         sub = arr.take(pa.array(trig_rows, pa.int64()))
         sbuf, srs = joined_buffer(sub)
-        ids, frm, to = _run(self.rules_db, sbuf, self._rules_scratch)
+        ids, frm, to = engine.scan(self.rules_db, sbuf)
         if ids.size == 0:
             z = np.zeros(0, np.int64)
             return (z, z, z, z, z, np.zeros(0)), z
@@ -286,7 +284,7 @@ class Matcher:
         out = ([], [], [], [], [], [])
         if rows.size == 0:
             return tuple(np.zeros(0, np.int64) for _ in range(5)) + (np.zeros(0),)
-        w_start, w_end = _words_around(buf, at)
+        w_start, w_end = engine.words_around(buf, at, VARIANT_WINDOW)
         ok = w_end > w_start  # a word longer than the window is no term's variant
         rows, w_start, w_end = rows[ok], w_start[ok], w_end[ok]
         w_start, first = np.unique(w_start, return_index=True)
@@ -464,31 +462,6 @@ def _word_edges_ok(buf, start, end, check_left, check_right, row_start, row_end)
 def _is_alnum(b: np.ndarray) -> np.ndarray:
     low = b | 0x20
     return ((low >= 0x61) & (low <= 0x7A)) | ((b >= 0x30) & (b <= 0x39))
-
-
-def _words_around(buf: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(start, end) of the ASCII word around each offset; (0, 0) for a word longer than VARIANT_WINDOW.
-
-    Only a window around each fragment is read, not the whole batch: first a short one (most
-    words fit), then the full window for the few words that reach the short window's edge.
-    """
-    start, end = _words_within(buf, at, SHORT_WINDOW)
-    long_ = np.flatnonzero(end == 0)
-    if long_.size:
-        start[long_], end[long_] = _words_within(buf, at[long_], VARIANT_WINDOW)
-    return start, end
-
-
-def _words_within(buf: np.ndarray, at: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
-    span = np.arange(-width, width + 1)
-    pos = at[:, None] + span[None, :]
-    inside = (pos >= 0) & (pos < buf.size)
-    low = buf[np.clip(pos, 0, buf.size - 1)] | 0x20
-    letter = inside & (low >= 0x61) & (low <= 0x7A)
-    left = np.where(~letter[:, :width], span[:width], -width - 1).max(axis=1)  # last non-letter before
-    right = np.where(~letter[:, width:], span[width:], width + 1).min(axis=1)  # first non-letter after
-    whole = (left > -width - 1) & (right < width + 1)
-    return np.where(whole, at + left + 1, 0), np.where(whole, at + right, 0)
 
 
 def _rows_with_two_byte_chars(buf: np.ndarray, non_ascii: np.ndarray, row_start: np.ndarray) -> np.ndarray:
