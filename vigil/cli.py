@@ -2,6 +2,8 @@
 
 Stage-specific commands (`vigil hash`, `vigil serve`, `vigil report`, ...) live beside their stage
 in `vigil/<stage>/commands.py`, each with a `register(app)`; this module only wires them in.
+`vigil --help` imports no stage library (tests/test_cli_startup.py): a commands module imports its
+stage inside the command bodies, and a stage package's exports load on first use (vigil/lazy.py).
 """
 
 from __future__ import annotations

@@ -18,7 +18,12 @@ Choices the contract leaves open, made here:
 - Parquet: a record's line is its 1-based row number.
 """
 
-from vigil.ingest.export import ExportError, IngestReport, ingest_export
-from vigil.ingest.seeds import read_seeds
+from vigil.lazy import lazy_exports
 
 __all__ = ["ExportError", "IngestReport", "ingest_export", "read_seeds"]
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "ExportError": "vigil.ingest.export",
+    "IngestReport": "vigil.ingest.export",
+    "ingest_export": "vigil.ingest.export",
+    "read_seeds": "vigil.ingest.seeds",
+})

@@ -4,8 +4,15 @@
 `account_signals`; `discover_terms` proposes new terms tied to high-risk accounts (`terms.csv`).
 """
 
-from vigil.signals.discover import discover_terms
-from vigil.signals.lexicon import Lexicon, LexiconError, load_lexicon, parse_lexicon
-from vigil.signals.stage import account_signals, run_signals
+from vigil.lazy import lazy_exports
 
 __all__ = ["Lexicon", "LexiconError", "account_signals", "discover_terms", "load_lexicon", "parse_lexicon", "run_signals"]
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "Lexicon": "vigil.signals.lexicon",
+    "LexiconError": "vigil.signals.lexicon",
+    "account_signals": "vigil.signals.stage",
+    "discover_terms": "vigil.signals.discover",
+    "load_lexicon": "vigil.signals.lexicon",
+    "parse_lexicon": "vigil.signals.lexicon",
+    "run_signals": "vigil.signals.stage",
+})

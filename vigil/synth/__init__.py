@@ -4,6 +4,10 @@ Invented words only, abstract images only. `generate_world(out_dir, accounts, se
 point; every structural knob is drawn from the seed (see `params.py`) so worlds differ.
 """
 
-from vigil.synth.world import World, generate_world
+from vigil.lazy import lazy_exports
 
 __all__ = ["World", "generate_world"]
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "World": "vigil.synth.world",
+    "generate_world": "vigil.synth.world",
+})
