@@ -36,6 +36,14 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def as_utc(ts: datetime | None) -> datetime | None:
+    """An aware UTC datetime: SQLite hands timestamps back without their zone, and every one we
+    store is UTC, so a naive one is UTC; an aware one in another zone is converted."""
+    if ts is None:
+        return None
+    return ts.replace(tzinfo=timezone.utc) if ts.tzinfo is None else ts.astimezone(timezone.utc)
+
+
 class Base(DeclarativeBase):
     pass
 
@@ -63,6 +71,19 @@ class WebSession(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class LoginThrottle(Base):
+    """Failed sign-ins of one username (known or not) in the current window, and its lockout.
+
+    In the database rather than in process memory, so every worker and server counts together.
+    """
+
+    __tablename__ = "login_throttle"
+    username: Mapped[str] = mapped_column(String(80), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)  # attempts begun and not yet proven right
+    window_started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class Case(Base):
     __tablename__ = "cases"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -85,6 +106,7 @@ class Case(Base):
     note: Mapped[str | None] = mapped_column(Text)
     decision_event_id: Mapped[int | None] = mapped_column(BigId)
     last_event_id: Mapped[int | None] = mapped_column(BigId)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # ts of the claim event
 
     __table_args__ = (
         UniqueConstraint("platform", "account_id", name="uq_cases_account"),

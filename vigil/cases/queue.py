@@ -1,16 +1,23 @@
-"""The review queue: what a viewer may see, ordered by score, and claiming from it."""
+"""The review queue: what a viewer may see, ordered by score, and claiming from it.
+
+Claiming offers open cases and cases whose claim has gone stale (older than the claim TTL, see
+`claims`); taking over a stale claim is a claim event that names the claim it replaces.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Callable
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from vigil.cases import claims
 from vigil.cases import events as ev
 from vigil.cases import permissions as perm
 from vigil.cases.db import Database
-from vigil.cases.models import Case
+from vigil.cases.models import Case, as_utc, utcnow
 from vigil.cases.transitions import Actor, Conflict, lock_case, transition
 
 STATUSES = ("open", "claimed", "decided", "escalated")
@@ -76,22 +83,19 @@ def search(
     return QueuePage(rows, min(total, COUNT_CAP), offset, limit, total > COUNT_CAP)
 
 
-def claim_next(db: Database, actor: Actor) -> Case | None:
-    """Claim the best-scored open case this actor may see; None when the queue is empty."""
+def claim_next(db: Database, actor: Actor, *, now: datetime | None = None, ttl: timedelta | None = None) -> Case | None:
+    """Claim the best-scored case this actor may see that is open or held by a stale claim of
+    someone else's; None when there is none."""
     actor.require(perm.CLAIM)
+    ttl = claims.checked_ttl(ttl) if ttl is not None else claims.claim_ttl()
     for _ in range(CLAIM_RETRIES):
+        at = as_utc(now) if now is not None else utcnow()
         try:
             with db.writing() as s:
-                case = s.execute(
-                    select(Case)
-                    .where(Case.status == "open", perm.visible_cases(actor.roles))
-                    .order_by(Case.score.desc(), Case.id)
-                    .limit(1)
-                    .with_for_update(skip_locked=True)
-                ).scalar_one_or_none()
+                case = _best_claimable(s, actor, stale_before=at - ttl)
                 if case is None:
                     return None
-                transition(s, case, ev.CLAIM, actor)
+                transition(s, case, ev.CLAIM, actor, claims.claim_payload(case, actor, at, ttl), now=at)
                 s.expunge(case)
                 return case
         except (Conflict, ev.InvalidTransition):
@@ -99,19 +103,42 @@ def claim_next(db: Database, actor: Actor) -> Case | None:
     return None
 
 
-def claim(db: Database, actor: Actor, case_id: int) -> Case:
-    return _move_locked(db, actor, case_id, ev.CLAIM)
+def _best_claimable(s: Session, actor: Actor, stale_before: datetime) -> Case | None:
+    """The better of the best open case and the best stale claim, each locked (skipping rows
+    another claimer holds). Two index-ordered LIMIT 1 reads, not one OR that defeats the index."""
+    best_open = select(Case).where(Case.status == "open", perm.visible_cases(actor.roles))
+    best_stale = select(Case).where(
+        Case.status == "claimed",
+        Case.claimed_at <= stale_before,
+        Case.assignee_id.is_distinct_from(actor.id),
+        perm.visible_cases(actor.roles),
+    )
+    found = [
+        s.execute(q.order_by(Case.score.desc(), Case.id).limit(1).with_for_update(skip_locked=True)).scalar_one_or_none()
+        for q in (best_open, best_stale)
+    ]
+    found = [c for c in found if c is not None]
+    return min(found, key=lambda c: (-c.score, c.id)) if found else None
 
 
-def release(db: Database, actor: Actor, case_id: int) -> Case:
-    return _move_locked(db, actor, case_id, ev.RELEASE)
+def claim(db: Database, actor: Actor, case_id: int, *, now: datetime | None = None, ttl: timedelta | None = None) -> Case:
+    """Claim one case: an open one, or one whose claim by someone else has gone stale."""
+    ttl = claims.checked_ttl(ttl) if ttl is not None else claims.claim_ttl()
+    return _move_locked(db, actor, case_id, ev.CLAIM, now, lambda case, at: claims.claim_payload(case, actor, at, ttl))
 
 
-def _move_locked(db: Database, actor: Actor, case_id: int, event) -> Case:
-    """Apply a claim-permission event to one case under its row lock."""
+def release(db: Database, actor: Actor, case_id: int, *, now: datetime | None = None) -> Case:
+    return _move_locked(db, actor, case_id, ev.RELEASE, now)
+
+
+def _move_locked(db: Database, actor: Actor, case_id: int, event, now: datetime | None,
+                 payload_for: Callable[[Case, datetime], dict] | None = None) -> Case:
+    """Apply a claim-permission event to one case under its row lock; `payload_for` sees the
+    locked case, so the payload is decided from the state the event applies to."""
     actor.require(perm.CLAIM)
+    at = as_utc(now) if now is not None else utcnow()
     with db.writing() as s:
         case = lock_case(s, actor, case_id)
-        transition(s, case, event, actor)
+        transition(s, case, event, actor, payload_for(case, at) if payload_for else None, now=at)
         s.expunge(case)
         return case

@@ -10,6 +10,7 @@ conditional UPDATE is the guard. Either way two reviewers can never hold the sam
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import and_, select, update
 from sqlalchemy.orm import Session
@@ -17,7 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from vigil.cases import events as ev
 from vigil.cases import permissions as perm
-from vigil.cases.models import Case
+from vigil.cases.models import Case, as_utc, utcnow
 
 
 @dataclass(frozen=True)
@@ -56,15 +57,19 @@ def lock_case(s: Session, actor: Actor, case_id: int) -> Case:
     return case
 
 
-def transition(s: Session, case: Case, kind: str, actor: Actor, payload: dict | None = None) -> int:
-    """Apply one state event to a locked case; return the event id. Raises InvalidTransition."""
+def transition(s: Session, case: Case, kind: str, actor: Actor, payload: dict | None = None, *,
+               now: datetime | None = None) -> int:
+    """Apply one state event to a locked case at `now` (default: the clock), which becomes the
+    event's timestamp; return the event id. Raises InvalidTransition."""
     payload = payload or {}
+    now = as_utc(now) if now is not None else utcnow()
     before = ev.CaseState.of(case)
-    ev.apply(before, kind, actor.id, payload, None)  # refuse before writing anything
+    ev.apply(before, kind, actor.id, payload, None, now)  # refuse before writing anything
     event_id = ev.append(
-        s, kind, actor_id=actor.id, actor=actor.name, case_id=case.id, child_safety=case.child_safety, payload=payload
+        s, kind, actor_id=actor.id, actor=actor.name, case_id=case.id, child_safety=case.child_safety, payload=payload,
+        ts=now,
     )
-    after = ev.apply(before, kind, actor.id, payload, event_id)
+    after = ev.apply(before, kind, actor.id, payload, event_id, now)
     unchanged = and_(
         Case.id == case.id,
         Case.status == before.status,

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 
 from vigil.cases import events as ev
+from vigil.cases import login_throttle as throttle
 from vigil.cases import permissions as perm
 from vigil.cases.db import Database
-from vigil.cases.models import User
+from vigil.cases.login_throttle import LoginLocked
+from vigil.cases.models import User, as_utc, utcnow
 from vigil.cases.transitions import Actor
 
 MIN_PASSWORD_CHARS = 12
@@ -78,25 +82,59 @@ def set_active(db: Database, by: Actor, username: str, active: bool) -> User:
     return user
 
 
-def authenticate(db: Database, username: str, password: str) -> User | None:
-    """The active user with this password, or None; either way the attempt is logged."""
+def authenticate(db: Database, username: str, password: str, *, now: datetime | None = None) -> User | None:
+    """The active user with this password, or None; either way the attempt is logged.
+
+    Raises LoginLocked, without checking the password, while the username (known or not) is
+    locked out after too many failures (see `login_throttle`). `now` stands in for the clock.
+    """
+    key = throttle.key_of(username)
     with db.reading() as s:
         user = s.scalar(select(User).where(User.username == username))
         if user is not None:
             s.expunge(user)
-    ok = False
+    known = user is not None
+    at = as_utc(now) if now is not None else utcnow()
+    with db.writing() as s:
+        refusal = throttle.admit(s, key, at)
+        if refusal is not None:
+            _log_failure(s, key, known, "locked_out", refusal=refusal)
+    if refusal is not None:
+        raise LoginLocked(refusal.until)
+    password_ok = False
     try:
-        ok = _hasher.verify(user.password_hash if user else _DUMMY_HASH, password) and user is not None and user.active
+        password_ok = _hasher.verify(user.password_hash if user else _DUMMY_HASH, password) and known
     except (VerificationError, InvalidHashError):
-        ok = False
+        password_ok = False
+    ok = password_ok and user.active
+    at = as_utc(now) if now is not None else utcnow()
     with db.writing() as s:
         if ok:
+            throttle.record_success(s, key)
             if _hasher.check_needs_rehash(user.password_hash):
                 s.execute(User.__table__.update().where(User.id == user.id).values(password_hash=_hasher.hash(password)))
             ev.append(s, ev.LOGIN, actor_id=user.id, actor=user.username)
         else:
-            ev.append(s, ev.LOGIN_FAILED, actor_id=None, actor=username[:80], payload={"known_user": user is not None})
+            failures, lockout = throttle.record_failure(s, key, at)
+            _log_failure(s, key, known, "disabled" if password_ok else "wrong_password", failures=failures,
+                         refusal=lockout)
     return user if ok else None
+
+
+def _log_failure(s, key: str, known: bool, reason: str, *, failures: int | None = None,
+                 refusal: throttle.Refusal | None = None) -> None:
+    """One `login_failed` event per refused attempt, and a `login_locked` event when this attempt
+    started a lockout."""
+    payload = {"known_user": known, "reason": reason}
+    if failures is not None:
+        payload["failures"] = failures
+    if refusal is not None:
+        payload["locked_until"] = ev.iso_utc(refusal.until)
+    ev.append(s, ev.LOGIN_FAILED, actor_id=None, actor=key, payload=payload)
+    if refusal is not None and refusal.newly_locked:
+        ev.append(s, ev.LOGIN_LOCKED, actor_id=None, actor=key,
+                  payload={"known_user": known, "locked_until": ev.iso_utc(refusal.until),
+                           "max_failures": throttle.MAX_FAILURES})
 
 
 def list_users(db: Database, by: Actor) -> list[User]:

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import and_, or_, select
 
+from vigil.cases import claims
 from vigil.cases import events as ev
 from vigil.cases import permissions as perm
 from vigil.cases.db import Database
@@ -175,18 +177,23 @@ def reveal_media(db: Database, actor: Actor, case_id: int, media_row_id: int) ->
     return info
 
 
-def case_dict(c: Case) -> dict:
+def case_dict(c: Case, now: datetime | None = None) -> dict:
+    """A case for the API; `claim_stale` says whether another reviewer may take over its claim at `now`."""
+    stale_at = claims.stale_at(c)
     return {
         "id": c.id, "platform": c.platform, "account_id": c.account_id, "handle": c.handle,
         "display_name": c.display_name, "score": c.score, "role": c.role, "community": c.community,
         "reasons": [r.strip() for r in (c.reasons or "").split(";") if r.strip()], "backup_of": c.backup_of,
         "child_safety": c.child_safety, "status": c.status, "assignee_id": c.assignee_id, "decision": c.decision,
         "note": c.note, "decision_event_id": c.decision_event_id,
+        "claimed_at": ev.iso_utc(c.claimed_at) if c.claimed_at and c.status == "claimed" else None,
+        "claim_stale_at": ev.iso_utc(stale_at) if stale_at else None,
+        "claim_stale": claims.is_stale(c, now),
     }
 
 
-def detail_dict(d: CaseDetail) -> dict:
-    out = case_dict(d.case)
+def detail_dict(d: CaseDetail, now: datetime | None = None) -> dict:
+    out = case_dict(d.case, now)
     out["bio"] = d.case.bio
     out["evidence"] = [
         {"field": h.field, "post_id": h.post_id, "signal_id": h.signal_id, "category": h.category,

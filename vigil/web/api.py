@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from vigil.cases import decisions, exports, queue, users, views
 from vigil.cases import events as ev
 from vigil.cases import permissions as perm
-from vigil.web.auth import Viewer, db_of, require
+from vigil.web.auth import Viewer, clock_of, db_of, require
 
 router = APIRouter(prefix="/api")
 Decision = Literal["confirm_seller", "confirm_buyer", "confirm_facilitator", "clear", "escalate"]
@@ -77,12 +77,12 @@ def list_cases(
         page = queue.search(s, viewer.actor, status=status or None, q=q, platform=platform, community=community,
                             assignee_id=viewer.actor.id if mine else None, limit=limit, offset=offset)
         return {"total": page.total, "total_capped": page.total_capped, "offset": page.offset, "limit": page.limit,
-                "cases": [views.case_dict(c) for c in page.cases]}
+                "cases": [views.case_dict(c, clock_of(request)) for c in page.cases]}
 
 
 @router.get("/cases/{case_id}")
 def get_case(case_id: int, request: Request, viewer: Viewer = require(perm.READ_CASES)) -> dict:
-    return views.detail_dict(views.get_case(db_of(request), viewer.actor, case_id))
+    return views.detail_dict(views.get_case(db_of(request), viewer.actor, case_id), clock_of(request))
 
 
 @router.get("/cases/{case_id}/graph")
@@ -92,18 +92,22 @@ def case_graph(case_id: int, request: Request, viewer: Viewer = require(perm.REA
 
 @router.post("/claim-next")
 def claim_next(request: Request, viewer: Viewer = require(perm.CLAIM)) -> dict:
-    case = queue.claim_next(db_of(request), viewer.actor)
-    return {"case": views.case_dict(case) if case else None}
+    now = clock_of(request)
+    case = queue.claim_next(db_of(request), viewer.actor, now=now)
+    return {"case": views.case_dict(case, now) if case else None}
 
 
 @router.post("/cases/{case_id}/claim")
 def claim(case_id: int, request: Request, viewer: Viewer = require(perm.CLAIM)) -> dict:
-    return {"case": views.case_dict(queue.claim(db_of(request), viewer.actor, case_id))}
+    """Claim an open case, or take over another reviewer's claim once it is stale (409 before)."""
+    now = clock_of(request)
+    return {"case": views.case_dict(queue.claim(db_of(request), viewer.actor, case_id, now=now), now)}
 
 
 @router.post("/cases/{case_id}/release")
 def release(case_id: int, request: Request, viewer: Viewer = require(perm.CLAIM)) -> dict:
-    return {"case": views.case_dict(queue.release(db_of(request), viewer.actor, case_id))}
+    now = clock_of(request)
+    return {"case": views.case_dict(queue.release(db_of(request), viewer.actor, case_id, now=now), now)}
 
 
 @router.post("/cases/{case_id}/decision")

@@ -4,15 +4,19 @@ Sessions live in the database (the cookie holds a random token; the table holds 
 so signing out or disabling a user ends access at once, on every server. Every state-changing
 request must echo the session's CSRF token (form field `csrf_token` or header `X-CSRF-Token`);
 the sign-in form, which has no session yet, uses a double-submit cookie instead.
+
+Failed sign-ins are counted per username in the database and lock that username out for a while
+(`vigil.cases.login_throttle`); the messages never say whether the username exists.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy import delete, select
@@ -29,6 +33,9 @@ CSRF_FIELD = "csrf_token"
 # browser does not stay signed in overnight.
 SESSION_LIFETIME = timedelta(hours=10)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# The same words for a known and an unknown username, so neither reveals which names exist.
+WRONG_LOGIN = "Wrong username or password."
+LOCKED_LOGIN = "Too many failed sign-ins for this username. Try again in {minutes} minute(s)."
 
 
 @dataclass(frozen=True)
@@ -68,6 +75,17 @@ def end_session(db: Database, token: str | None) -> None:
 
 def db_of(request: Request) -> Database:
     return request.app.state.db
+
+
+def clock_of(request: Request) -> datetime:
+    """Now, for sign-in counting and claim expiry: `app.state.clock()` when one is set (tests move
+    time with it instead of sleeping), else the system clock in UTC."""
+    clock = getattr(request.app.state, "clock", None)
+    return clock() if clock is not None else utcnow()
+
+
+def locked_message(until: datetime, now: datetime) -> str:
+    return LOCKED_LOGIN.format(minutes=max(1, math.ceil((until - now).total_seconds() / 60)))
 
 
 def current_viewer(request: Request) -> Viewer:

@@ -13,7 +13,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from vigil.cases import decisions, exports, queue, users, views
+from vigil.cases import claims, decisions, exports, queue, users, views
 from vigil.cases import events as ev
 from vigil.cases import permissions as perm
 from vigil.cases.models import Community
@@ -30,7 +30,9 @@ env.globals["ROLES"] = perm.ROLES
 
 
 def render(request: Request, name: str, viewer: Viewer | None = None, status_code: int = 200, **ctx) -> HTMLResponse:
+    now = auth.clock_of(request)
     ctx.update(
+        claim_stale=lambda case: claims.is_stale(case, now),
         request=request,
         viewer=viewer,
         can=(lambda p: viewer is not None and viewer.can(p)),
@@ -46,11 +48,19 @@ def back(url: str) -> RedirectResponse:
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request, error: str | None = None) -> HTMLResponse:
+def login_form(request: Request) -> HTMLResponse:
+    return login_page(request)
+
+
+def login_page(request: Request, error: str | None = None, status_code: int | None = None,
+               headers: dict[str, str] | None = None) -> HTMLResponse:
+    """The sign-in form; an error message comes only from the server, never from the URL."""
     token = request.cookies.get(auth.LOGIN_CSRF_COOKIE) or auth.new_token()
-    resp = render(request, "login.html", login_csrf=token, error=error, status_code=401 if error else 200)
+    resp = render(request, "login.html", login_csrf=token, error=error,
+                  status_code=status_code or (401 if error else 200))
     resp.set_cookie(auth.LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
                     secure=request.app.state.secure_cookies, path="/login")
+    resp.headers.update(headers or {})
     return resp
 
 
@@ -58,11 +68,16 @@ def login_form(request: Request, error: str | None = None) -> HTMLResponse:
 def login(request: Request, username: str = Form(...), password: str = Form(...), csrf_token: str = Form("")):
     cookie = request.cookies.get(auth.LOGIN_CSRF_COOKIE, "")
     if not cookie or not hmac.compare_digest(cookie, csrf_token):
-        return login_form(request, error="The form expired; please try again.")
+        return login_page(request, error="The form expired; please try again.")
     db = db_of(request)
-    user = users.authenticate(db, username, password)
+    now = auth.clock_of(request)
+    try:
+        user = users.authenticate(db, username, password, now=now)
+    except users.LoginLocked as locked:
+        return login_page(request, error=auth.locked_message(locked.until, now), status_code=429,
+                          headers={"Retry-After": str(max(1, int((locked.until - now).total_seconds())))})
     if user is None:
-        return login_form(request, error="Wrong username or password.")
+        return login_page(request, error=auth.WRONG_LOGIN)
     token, _csrf = auth.start_session(db, user)
     resp = back("/queue")
     resp.set_cookie(auth.SESSION_COOKIE, token, httponly=True, samesite="strict", secure=request.app.state.secure_cookies,
@@ -121,19 +136,20 @@ def case_page(case_id: int, request: Request, viewer: Viewer = require(perm.READ
 
 @router.post("/claim-next")
 def claim_next_form(request: Request, viewer: Viewer = require(perm.CLAIM)):
-    case = queue.claim_next(db_of(request), viewer.actor)
+    case = queue.claim_next(db_of(request), viewer.actor, now=auth.clock_of(request))
     return back(f"/cases/{case.id}" if case else "/queue?empty=1")
 
 
 @router.post("/cases/{case_id}/claim")
 def claim_form(case_id: int, request: Request, viewer: Viewer = require(perm.CLAIM)):
-    queue.claim(db_of(request), viewer.actor, case_id)
+    """Claim an open case, or take over another reviewer's stale claim (the same button)."""
+    queue.claim(db_of(request), viewer.actor, case_id, now=auth.clock_of(request))
     return back(f"/cases/{case_id}")
 
 
 @router.post("/cases/{case_id}/release")
 def release_form(case_id: int, request: Request, viewer: Viewer = require(perm.CLAIM)):
-    queue.release(db_of(request), viewer.actor, case_id)
+    queue.release(db_of(request), viewer.actor, case_id, now=auth.clock_of(request))
     return back("/queue")
 
 
