@@ -115,8 +115,8 @@ class DeepScanner:
         self.skel_edges = np.array(edges, dtype=bool).reshape(-1, 2)
         self.skel_db = None
         if exprs:
-            self.skel_db = engine.compile_patterns(exprs, engine.SOM_LEFTMOST,
-                                    self.lexicon.path, [entries[i] for i in owner])
+            self.skel_db = engine.compile_patterns(exprs, engine.SOM_LEFTMOST, self.lexicon.path,
+                                                   [entries[i] for i in owner])
 
     def _compile_light_db(self, lexicon: Lexicon) -> None:
         exprs, flags, kinds, owner = [], [], [], []
@@ -127,8 +127,7 @@ class DeepScanner:
                 exprs.append(re.escape(e.folded)), flags.append(som), kinds.append("emoji"), owner.append(i)
             elif e.kind == "regex":
                 self.regexes[i] = re.compile(e.value)
-                exprs.append(e.value), flags.append(engine.PREFILTER | engine.MULTILINE
-                                                    | engine.ALLOWEMPTY)
+                exprs.append(e.value), flags.append(engine.PREFILTER | engine.MULTILINE | engine.ALLOWEMPTY)
                 kinds.append("regex"), owner.append(i)
         for rule in builtins.RULES:
             exprs.append(rule.pattern), flags.append(som), kinds.append("builtin")

@@ -45,7 +45,8 @@ def compile_literals(words: list[bytes], flags: int) -> Database:
 def scan(db: Database, data) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(pattern ids, starts, ends) of every match in one buffer (anything with the buffer protocol).
 
-    Starts are exact only for patterns compiled with SOM_LEFTMOST; others report 0.
+    Starts are exact only for patterns compiled with SOM_LEFTMOST; others report 0. The arrays
+    are read-only views of the binding's result (no copy).
     """
     if not len(data):
         return _EMPTY, _EMPTY, _EMPTY
