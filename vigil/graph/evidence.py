@@ -20,6 +20,11 @@ SIGNAL_COLUMNS = ("explicit", "age_minor", "age_adult", "sale", "contact", "paym
 
 # A hit counts as buyer-request language when signals tagged it so (category or builtin id).
 REQUEST_HIT = "(lower(h.category) = 'request' OR lower(h.signal_id) LIKE '%request%')"
+# Buying talk in a reply: asking (request language), paying ("cashapp ready", "paid"), arranging
+# contact ("check dm"), naming the offer ("want the bundle") or the product (a code word). Under
+# an ordinary post these words mean little; under a flagged seller's post they are a buyer
+# dealing with that seller, whatever phrasing a given community prefers.
+BUYING_HIT = f"({REQUEST_HIT} OR lower(h.category) IN ('payment', 'contact', 'sale', 'explicit'))"
 # "follow my backup", "new acc": the lexicon's `other` category, or a builtin backup signal.
 BACKUP_HIT = ("(lower(h.signal_id) LIKE '%backup%' OR lower(h.signal_id) LIKE '%new-acc%' "
               "OR lower(h.signal_id) LIKE '%new_acc%' OR lower(h.matched) LIKE '%backup%')")
@@ -38,10 +43,12 @@ class Evidence:
     created_days: np.ndarray | None = None  # days before the export's last timestamp (nan unknown)
     last_active_days: np.ndarray | None = None
     handle: np.ndarray | None = None
-    # request comments: (commenter code, author code, matched phrase), one row per comment
+    # buying comments: (commenter code, author code, matched phrase, request language or only
+    # payment/contact/sale/explicit talk), one row per reply with buying talk
     req_src: np.ndarray | None = None
     req_dst: np.ndarray | None = None
     req_text: np.ndarray | None = None
+    req_is_request: np.ndarray | None = None
     # own posts naming another account by @handle: (author code, named code, posts)
     promo_src: np.ndarray | None = None
     promo_dst: np.ndarray | None = None
@@ -305,21 +312,29 @@ def _reference_time(con) -> str:
 
 
 def _load_requests(con, ev: Evidence) -> None:
+    """Replies with buying talk, one row per reply, flagged when they hold request language. A
+    reply with any warning-context hit is warning talk as a whole ("reported: they sell x")."""
     ev.req_src = ev.req_dst = np.zeros(0, dtype=np.int64)
     ev.req_text = np.zeros(0, dtype=object)
+    ev.req_is_request = np.zeros(0, dtype=bool)
     if not (_has_view(con, "signal_hits") and _has_view(con, "posts")):
         return
-    res = con.sql(f"""SELECT cn.code AS s, pn.code AS d, any_value(h.matched) AS m
+    res = con.sql(f"""SELECT cn.code AS s, pn.code AS d,
+               coalesce(any_value(h.matched) FILTER (WHERE {REQUEST_HIT}), any_value(h.matched)) AS m,
+               bool_or({REQUEST_HIT}) AS r
         FROM signal_hits h
         JOIN posts c ON c.platform = h.platform AND c.post_id = h.post_id
         JOIN posts p ON p.platform = c.platform AND p.post_id = c.reply_to
         JOIN nodes cn ON cn.platform = c.platform AND cn.account_id = c.account_id
         JOIN nodes pn ON pn.platform = p.platform AND pn.account_id = p.account_id
-        WHERE {REQUEST_HIT} AND coalesce(h.context, 'use') <> 'warn' AND c.account_id <> p.account_id
+        WHERE {BUYING_HIT} AND coalesce(h.context, 'use') <> 'warn' AND c.account_id <> p.account_id
+          AND NOT EXISTS (SELECT 1 FROM signal_hits w WHERE w.platform = h.platform
+                          AND w.post_id = h.post_id AND w.context = 'warn')
         GROUP BY c.platform, c.post_id, cn.code, pn.code""").fetchnumpy()
     ev.req_src = np.asarray(res["s"], dtype=np.int64)
     ev.req_dst = np.asarray(res["d"], dtype=np.int64)
     ev.req_text = np.asarray(res["m"], dtype=object)
+    ev.req_is_request = np.asarray(res["r"], dtype=bool)
 
 
 def _load_backup_mentions(con, ev: Evidence) -> None:

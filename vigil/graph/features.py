@@ -40,6 +40,28 @@ class Neighbourhood:
         m = _binary(m.tocsr()) if len(kinds) > 1 else m
         return np.asarray(m @ mask.astype(np.float32)).ravel()
 
+    def answered_out(self, kinds, answered: np.ndarray) -> sp.csr_matrix:
+        """Like `out` over `kinds`, where "message" also covers answers: messages an account
+        receives from an account it follows, likes or writes to, and that does not follow it
+        (for rows where `answered` is set). Such a message is the other side of a conversation
+        the account opened; partial exports lose messages in either direction, so its own half
+        may be missing. A sender that follows the account may have opened the contact itself
+        (following, then writing, is how a seller reaches out to a target), so its messages are
+        not counted as answers."""
+        m = sum(self.out[k] for k in kinds)
+        if "message" in kinds and answered.any():
+            approached = _binary(sum(self.out[k] for k in ("follow", "like", "comment", "message")).tocsr())
+            replies = self.inc["message"].multiply(approached).tocsr()
+            replies = (replies - replies.multiply(self.inc["follow"])).tocsr()
+            replies.eliminate_zeros()
+            m = m + sp.diags(answered.astype(np.float32)) @ replies
+        return _binary(m.tocsr())
+
+    def partners(self, kinds, mask: np.ndarray, answered: np.ndarray) -> np.ndarray:
+        """Distinct accounts in `mask` each crawled account acts on with any of `kinds`, counting
+        answered conversations as messages (see `answered_out`)."""
+        return np.asarray(self.answered_out(kinds, answered) @ mask.astype(np.float32)).ravel()
+
     def mutual_follow(self, mask: np.ndarray) -> np.ndarray:
         both = self.out["follow"].multiply(self.inc["follow"])
         return np.asarray(both @ mask.astype(np.float32)).ravel()
@@ -70,9 +92,18 @@ class Neighbourhood:
         return np.asarray(self.promo_w @ mask.astype(np.float32)).ravel()
 
 
-def request_counts(ev: Evidence, codes_local: np.ndarray, sellers: np.ndarray, m: int):
-    """Per crawled commenter: request comments on `sellers`' posts, and distinct sellers asked."""
-    sel = (codes_local[ev.req_src] >= 0) & sellers[ev.req_dst]
+def _request_rows(ev: Evidence, requests_only: bool) -> np.ndarray:
+    """Rows of the buying-comment table to count: all buying talk, or request language only."""
+    if requests_only and ev.req_is_request is not None:
+        return ev.req_is_request
+    return np.ones(len(ev.req_src), dtype=bool)
+
+
+def request_counts(ev: Evidence, codes_local: np.ndarray, sellers: np.ndarray, m: int,
+                   requests_only: bool = False):
+    """Per crawled commenter: buying comments (request language only, if asked) on `sellers'`
+    posts, and distinct sellers addressed."""
+    sel = _request_rows(ev, requests_only) & (codes_local[ev.req_src] >= 0) & sellers[ev.req_dst]
     s_loc = codes_local[ev.req_src[sel]]
     n_comments = np.bincount(s_loc, minlength=m).astype(float)
     pairs = np.unique(np.stack([s_loc, ev.req_dst[sel]]), axis=1) if sel.any() else np.zeros((2, 0), dtype=np.int64)
@@ -80,9 +111,12 @@ def request_counts(ev: Evidence, codes_local: np.ndarray, sellers: np.ndarray, m
     return n_comments, n_sellers
 
 
-def requests_received(ev: Evidence, codes_local: np.ndarray, m: int, from_mask: np.ndarray | None = None):
-    """Per crawled author: distinct accounts (optionally only those in `from_mask`) asking to buy."""
-    sel = codes_local[ev.req_dst] >= 0
+def requests_received(ev: Evidence, codes_local: np.ndarray, m: int, from_mask: np.ndarray | None = None,
+                      requests_only: bool = True):
+    """Per crawled author: distinct accounts (optionally only those in `from_mask`) asking to buy.
+    Request language only by default: whether an author sells is not read from payment or
+    product words that its commenters may use for any shop."""
+    sel = _request_rows(ev, requests_only) & (codes_local[ev.req_dst] >= 0)
     if from_mask is not None:
         sel &= from_mask[ev.req_src]
     if not sel.any():

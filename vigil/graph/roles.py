@@ -42,13 +42,14 @@ BUYER_MIN_TOUCHED_WIDE = 3
 # A private message to a seller is where the sale happens ("dm to buy"), so it is buying intent
 # even with no request comment; but one message alone can be a stray (a reply to an account the
 # feed pushed), so it needs one more act toward the network: following, liking or writing to that
-# seller or another. Acts are distinct (kind, seller) pairs over follow/like/comment/message, and
-# none of them needs a follow edge (partial exports lose follows first).
+# seller or another, or toward a promoter of the ring (buyers find sellers through promo pages).
+# Acts are distinct (kind, account) pairs over follow/like/comment/message toward flagged sellers
+# and facilitators, and none of them needs a follow edge (partial exports lose follows first).
 BUYER_MIN_ACTS_WITH_MESSAGE = 2
 # ... and only when the network is a real part of whom it deals with: at least this share of the
-# distinct accounts it follows, likes, comments on or messages are flagged sellers. An ordinary
-# user who DMs an account the feed pushed has most of its activity elsewhere (one seller among
-# ten or more); a buyer is there for the sellers.
+# distinct accounts it follows, likes, comments on or messages are flagged sellers or
+# facilitators. An ordinary user who DMs an account the feed pushed has most of its activity
+# elsewhere (one seller among ten or more); a buyer is there for the network.
 BUYER_MIN_NETWORK_SHARE = 0.2
 # A facilitator names or reposts at least two distinct sellers ...
 FACILITATOR_MIN_PROMOTED = 2
@@ -168,7 +169,7 @@ def assign_roles(g: AccountGraph, ev: Evidence, codes: np.ndarray, adj_local=Non
     promoted = nb.promoted(glob(content))
     promo_events = nb.promo_events(glob(content))
     promo_ratio = promo_events / np.maximum(posts_base, 1.0)
-    _, asked0 = request_counts(ev, local, glob(content), m)
+    _, asked0 = request_counts(ev, local, glob(content), m, requests_only=True)
     talked0 = np.maximum(asked0, nb.out_count(("comment", "message"), glob(content)))
     facilitator = ((promoted >= FACILITATOR_MIN_PROMOTED)
                    & ((promo_ratio >= FACILITATOR_MIN_PROMO_RATIO) | promotes_others)
@@ -196,7 +197,7 @@ def assign_roles(g: AccountGraph, ev: Evidence, codes: np.ndarray, adj_local=Non
     promoted = nb.promoted(glob(seller))
     promo_events = nb.promo_events(glob(seller))
     promo_ratio = promo_events / np.maximum(posts_base, 1.0)
-    _, asked1 = request_counts(ev, local, glob(seller), m)
+    _, asked1 = request_counts(ev, local, glob(seller), m, requests_only=True)
     talked1 = np.maximum(asked1, nb.out_count(("comment", "message"), glob(seller)))
     facilitator |= ((promoted >= FACILITATOR_MIN_PROMOTED)
                     & ((promo_ratio >= FACILITATOR_MIN_PROMO_RATIO) | promotes_others)
@@ -228,14 +229,26 @@ def assign_roles(g: AccountGraph, ev: Evidence, codes: np.ndarray, adj_local=Non
     follows_s = nb.out_count(("follow",), sg)
     out_follow = nb.degree("follow")
     req_comments, sellers_asked = request_counts(ev, local, sg, m)
-    engaged = nb.out_count(("comment", "message"), sg)
-    messaged = nb.out_count(("message",), sg)
+    # A seller's private message to an account that approached it (follows, likes, writes to
+    # it) is that seller's half of a conversation: partial exports lose messages in either
+    # direction. Not when the seller follows the account (following, then writing, is how a
+    # seller reaches out to a target), nor for an account that states a minor age: a seller
+    # writing to a minor is more likely targeting than serving it.
+    answered = ~(s["age_minor"] > 0)
+    engaged = nb.partners(("comment", "message"), sg, answered)
+    messaged = nb.partners(("message",), sg, answered)
+    sent = nb.out_count(("message",), sg)
     liked = nb.out_count(("like",), sg)
-    touched = nb.out_count(("comment", "message", "like"), sg)
+    touched = nb.partners(("comment", "message", "like"), sg, answered)
     # Ties without a follow edge count: partial exports lose follows, not the talk.
     tied = nb.out_count(("follow", "like", "comment", "message"), sg)
-    acts = sum(nb.out_count((k,), sg) for k in ("follow", "like", "comment", "message"))
-    network_share = tied / np.maximum(nb.out_count(("follow", "like", "comment", "message"), np.ones(n, dtype=bool)), 1.0)
+    # The ring's promoters are part of the network a buyer deals with.
+    fg = glob(facilitator)
+    promoters_tied = nb.out_count(("follow", "like", "comment", "message"), fg)
+    acts = (sum(nb.out_count((k,), sg) for k in ("follow", "like", "comment")) + messaged
+            + sum(nb.out_count((k,), fg) for k in ("follow", "like", "comment", "message")))
+    network_share = ((tied + promoters_tied)
+                     / np.maximum(nb.out_count(("follow", "like", "comment", "message"), np.ones(n, dtype=bool)), 1.0))
     own_ads = ad_explicit | ad_minor | (media > 0)
     buyer = (((sellers_asked >= 1) & (tied >= BUYER_MIN_FOLLOWS_WITH_REQUEST))
              | (sellers_asked >= BUYER_MIN_SELLERS_ASKED)
@@ -342,8 +355,16 @@ def assign_roles(g: AccountGraph, ev: Evidence, codes: np.ndarray, adj_local=Non
         if role[i] == "buyer" and engaged[i]:
             r.append(f"comments on / messages {_n(engaged[i], 'flagged seller')}")
         if role[i] == "buyer" and messaged[i] and not sellers_asked[i]:
-            r.append(f"sends private messages to {_n(messaged[i], 'flagged seller')} without warning language "
-                     f"({round(100 * network_share[i])}% of the accounts it deals with are flagged sellers)")
+            talk = []
+            if sent[i]:
+                talk.append(f"sends private messages to {_n(sent[i], 'flagged seller')} without warning language")
+            if messaged[i] > sent[i]:
+                talk.append(f"receives private messages from {_n(messaged[i] - sent[i], 'flagged seller')} "
+                            "it approached (follows, likes or writes to) and that does not follow it")
+            r.append(" and ".join(talk) + f" ({round(100 * network_share[i])}% of the accounts it deals with "
+                     "are flagged sellers" + (" or promoters" if promoters_tied[i] else "") + ")")
+        if role[i] == "buyer" and promoters_tied[i]:
+            r.append(f"follows or writes to {_n(promoters_tied[i], 'flagged promoter')} of the network")
         if role[i] == "buyer" and follows_s[i] == 0 and tied[i]:
             r.append(f"interacts with {_n(tied[i], 'flagged seller')} without following any")
         if role[i] == "buyer" and liked[i]:
