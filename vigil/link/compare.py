@@ -45,6 +45,7 @@ class Comparison:
     shared_ids: tuple[str, ...]
     pointer_dirs: tuple[str, ...]
     handle_given_name: bool = False  # handles compared whole because they spell the shared name
+    handle_reordered: bool = False  # residues agree but the handles hold their words in another order
 
 
 def compare_names(prof: Profiles, i: int, j: int) -> str:
@@ -98,6 +99,14 @@ def compare_handles(prof: Profiles, i: int, j: int, name_level: str | None = Non
     if jw >= HANDLE_CLOSE:
         return "close", given_name
     return "differ", given_name
+
+
+def handles_reordered(prof: Profiles, i: int, j: int) -> bool:
+    """The same letters in another arrangement (`tomas_hiking` / `hiking.tomas`): the handles'
+    words swapped around. A person restyling a handle keeps its arrangement (a separator, a
+    number); a first name and a hobby word in either order are what namesakes pick too."""
+    a, b = prof.core[i], prof.core[j]
+    return a != b and sorted(a) == sorted(b)
 
 
 def image_level(distance: int | None, shared: bool) -> str:
@@ -177,6 +186,7 @@ def compare(prof: Profiles, imgs: ProfileImages, i: int, j: int,
         name=name,
         handle=handle,
         handle_given_name=given_name,
+        handle_reordered=handle == "same" and handles_reordered(prof, i, j),
         image=image_level(dist, shared_img),
         explicit=explicit,
         graph=compare_graph(neighbours, prof, i, j, hubs),

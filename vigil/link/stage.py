@@ -418,11 +418,12 @@ def identity_evidence(s: dict) -> bool:
     """Something besides a name says these accounts are one person: an explicit pointer or shared
     contact, a retyped handle, a personal (not shared) picture close enough to be a copy, the
     graph stage's backup verdict, or a re-creation (opened as the old account went quiet, says so,
-    and the old circle followed). A common name or a default avatar never suffices."""
+    and the old circle followed). A common name or a default avatar never suffices, nor do a
+    name's handles that hold the same words in another order (`compare.handles_reordered`)."""
     c: Comparison = s["c"]
     if c.explicit != "none" or s["backup_of"]:
         return True
-    if c.handle in HANDLE_IDENTITY and s["weights"].get("handle", 0.0) > 0:
+    if c.handle in HANDLE_IDENTITY and not c.handle_reordered and s["weights"].get("handle", 0.0) > 0:
         return True
     if s.get("linked") and s["weights"].get("linked_neighbours", 0.0) > 0:
         return True
