@@ -23,18 +23,33 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     port: int = typer.Option(8000, "--port", min=1, max=65535),
     secure_cookies: bool = typer.Option(False, "--secure-cookies", help="Mark cookies Secure (behind HTTPS)."),
+    claim_ttl_hours: Optional[float] = typer.Option(
+        None, "--claim-ttl-hours", help="Hours after which a claim goes stale and may be taken over "
+        "(default $VIGIL_CLAIM_TTL_HOURS or 8)."),
 ) -> None:
     """Run the review web app (pages at /, JSON API under /api/, described at /openapi.json)."""
+    import os
+    from datetime import timedelta
+
     import uvicorn
 
+    from vigil.cases import claims
     from vigil.cases.db import default_db_url
     from vigil.web.app import create_app
 
+    if claim_ttl_hours is not None:
+        try:
+            claims.checked_ttl(timedelta(hours=claim_ttl_hours))
+        except ValueError as e:
+            raise typer.BadParameter(str(e), param_hint="--claim-ttl-hours") from e
+        # the environment is what every worker reads (claims.claim_ttl), so they all judge alike
+        os.environ[claims.CLAIM_TTL_ENV] = str(claim_ttl_hours)
     url = db or default_db_url()
     app = create_app(url, secure_cookies=secure_cookies)
     if app.state.graph_lib_url is None:
         console.log("network view off: run `npm ci --prefix vigil/web` to install cytoscape (pages fall back to tables)")
-    console.log(f"vigil review on http://{host}:{port}  (database {_safe(url)})")
+    console.log(f"vigil review on http://{host}:{port}  (database {_safe(url)}; claims go stale after "
+                f"{claims.claim_ttl()})")
     uvicorn.run(app, host=host, port=port, log_level="info")
 
 
