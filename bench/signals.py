@@ -43,7 +43,7 @@ import pyarrow.compute as pc
 
 from vigil import schemas  # noqa: E402
 from vigil.signals import engine, load_lexicon, run_signals  # noqa: E402
-from vigil.signals.matcher import joined_buffer  # noqa: E402
+from vigil.signals.matcher import ANCHOR, joined_buffer  # noqa: E402
 from vigil.signals.stage import POST_BATCH, scan_posts  # noqa: E402
 from vigil.workspace import Workspace  # noqa: E402
 
@@ -182,7 +182,6 @@ def main() -> None:
             return sum(engine.scan(db, joined_buffer(b.column("text"))[0])[0].size for b in parts)
         return scan_all
 
-    from vigil.signals.matcher import ANCHOR
     exprs, flags = m._fast_patterns
     anchor = m.kind == ANCHOR
     split = {name: engine.Database([exprs[i].encode() for i in idx], [flags[i] for i in idx])

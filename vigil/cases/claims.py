@@ -13,7 +13,7 @@ import os
 from datetime import datetime, timedelta
 
 from vigil.cases import events as ev
-from vigil.cases.models import Case, as_utc, utcnow
+from vigil.cases.models import Case, as_utc, at_or_now
 from vigil.cases.transitions import Actor
 
 # A review shift: a claim taken at the start of a working day is still its reviewer's at the end
@@ -37,6 +37,11 @@ def claim_ttl() -> timedelta:
     return checked_ttl(ttl)
 
 
+def ttl_or_configured(ttl: timedelta | None) -> timedelta:
+    """A TTL given by the caller (checked against the minimum), else the configured one."""
+    return checked_ttl(ttl) if ttl is not None else claim_ttl()
+
+
 def checked_ttl(ttl: timedelta) -> timedelta:
     if ttl < MIN_CLAIM_TTL:
         raise ValueError(f"a claim TTL of {ttl} is shorter than the minimum {MIN_CLAIM_TTL}")
@@ -52,7 +57,7 @@ def stale_at(case: Case, ttl: timedelta | None = None) -> datetime | None:
 
 def is_stale(case: Case, now: datetime | None = None, ttl: timedelta | None = None) -> bool:
     at = stale_at(case, ttl)
-    return at is not None and as_utc(now or utcnow()) >= at
+    return at is not None and at_or_now(now) >= at
 
 
 def claim_payload(case: Case, actor: Actor, now: datetime, ttl: timedelta) -> dict:

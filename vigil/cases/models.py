@@ -44,6 +44,11 @@ def as_utc(ts: datetime | None) -> datetime | None:
     return ts.replace(tzinfo=timezone.utc) if ts.tzinfo is None else ts.astimezone(timezone.utc)
 
 
+def at_or_now(ts: datetime | None) -> datetime:
+    """`ts` as aware UTC, or the clock when none is given (tests and the web app pass their own time)."""
+    return as_utc(ts) if ts is not None else utcnow()
+
+
 class Base(DeclarativeBase):
     pass
 

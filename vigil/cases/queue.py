@@ -17,7 +17,7 @@ from vigil.cases import claims
 from vigil.cases import events as ev
 from vigil.cases import permissions as perm
 from vigil.cases.db import Database
-from vigil.cases.models import Case, as_utc, utcnow
+from vigil.cases.models import Case, at_or_now
 from vigil.cases.transitions import Actor, Conflict, lock_case, transition
 
 STATUSES = ("open", "claimed", "decided", "escalated")
@@ -87,9 +87,9 @@ def claim_next(db: Database, actor: Actor, *, now: datetime | None = None, ttl: 
     """Claim the best-scored case this actor may see that is open or held by a stale claim of
     someone else's; None when there is none."""
     actor.require(perm.CLAIM)
-    ttl = claims.checked_ttl(ttl) if ttl is not None else claims.claim_ttl()
+    ttl = claims.ttl_or_configured(ttl)
     for _ in range(CLAIM_RETRIES):
-        at = as_utc(now) if now is not None else utcnow()
+        at = at_or_now(now)
         try:
             with db.writing() as s:
                 case = _best_claimable(s, actor, stale_before=at - ttl)
@@ -123,7 +123,7 @@ def _best_claimable(s: Session, actor: Actor, stale_before: datetime) -> Case | 
 
 def claim(db: Database, actor: Actor, case_id: int, *, now: datetime | None = None, ttl: timedelta | None = None) -> Case:
     """Claim one case: an open one, or one whose claim by someone else has gone stale."""
-    ttl = claims.checked_ttl(ttl) if ttl is not None else claims.claim_ttl()
+    ttl = claims.ttl_or_configured(ttl)
     return _move_locked(db, actor, case_id, ev.CLAIM, now, lambda case, at: claims.claim_payload(case, actor, at, ttl))
 
 
@@ -136,7 +136,7 @@ def _move_locked(db: Database, actor: Actor, case_id: int, event, now: datetime 
     """Apply a claim-permission event to one case under its row lock; `payload_for` sees the
     locked case, so the payload is decided from the state the event applies to."""
     actor.require(perm.CLAIM)
-    at = as_utc(now) if now is not None else utcnow()
+    at = at_or_now(now)
     with db.writing() as s:
         case = lock_case(s, actor, case_id)
         transition(s, case, event, actor, payload_for(case, at) if payload_for else None, now=at)

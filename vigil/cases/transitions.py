@@ -18,7 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from vigil.cases import events as ev
 from vigil.cases import permissions as perm
-from vigil.cases.models import Case, as_utc, utcnow
+from vigil.cases.models import Case, at_or_now
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ def transition(s: Session, case: Case, kind: str, actor: Actor, payload: dict | 
     """Apply one state event to a locked case at `now` (default: the clock), which becomes the
     event's timestamp; return the event id. Raises InvalidTransition."""
     payload = payload or {}
-    now = as_utc(now) if now is not None else utcnow()
+    now = at_or_now(now)
     before = ev.CaseState.of(case)
     ev.apply(before, kind, actor.id, payload, None, now)  # refuse before writing anything
     event_id = ev.append(

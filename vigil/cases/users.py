@@ -13,7 +13,7 @@ from vigil.cases import login_throttle as throttle
 from vigil.cases import permissions as perm
 from vigil.cases.db import Database
 from vigil.cases.login_throttle import LoginLocked
-from vigil.cases.models import User, as_utc, utcnow
+from vigil.cases.models import User, at_or_now
 from vigil.cases.transitions import Actor
 
 MIN_PASSWORD_CHARS = 12
@@ -94,7 +94,7 @@ def authenticate(db: Database, username: str, password: str, *, now: datetime | 
         if user is not None:
             s.expunge(user)
     known = user is not None
-    at = as_utc(now) if now is not None else utcnow()
+    at = at_or_now(now)
     with db.writing() as s:
         refusal = throttle.admit(s, key, at)
         if refusal is not None:
@@ -107,7 +107,7 @@ def authenticate(db: Database, username: str, password: str, *, now: datetime | 
     except (VerificationError, InvalidHashError):
         password_ok = False
     ok = password_ok and user.active
-    at = as_utc(now) if now is not None else utcnow()
+    at = at_or_now(now)  # the password check took a while: the outcome is recorded at its own time
     with db.writing() as s:
         if ok:
             throttle.record_success(s, key)
