@@ -9,18 +9,30 @@ stage inside the command bodies, and a stage package's exports load on first use
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 from pathlib import Path
 from typing import Optional
 
 import typer
 from rich.table import Table
 
+from vigil.help import use_operator_help
 from vigil.progress import bars, console
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True,
     help="vigil: find a sale network in a platform export, explain every finding, review it, escalate it.",
 )
+
+DEBUG_ENV = "VIGIL_DEBUG"  # set by --debug: the shell then lets a traceback through
+
+
+@app.callback()
+def _root(debug: bool = typer.Option(False, "--debug", help="Show the full traceback of an error.")) -> None:
+    if debug:
+        os.environ[DEBUG_ENV] = "1"
+
 
 STAGES_WITH_COMMANDS = ("ingest", "signals", "media", "graph", "audit", "link", "cases", "report", "web", "synth")
 
@@ -34,8 +46,9 @@ def investigate(
     seeds: Optional[Path] = typer.Option(None, "--seeds", exists=True, dir_okay=False, help="Known accounts, platform,account_id a line."),
     pdq_threshold: int = typer.Option(31, "--pdq-threshold", min=0, max=256, help="Largest PDQ distance that matches."),
     dihedral: bool = typer.Option(False, "--dihedral", help="Also match rotated and mirrored media."),
-    db: Optional[str] = typer.Option(None, "--db", help="Load the findings into this review database (SQLAlchemy URL)."),
-    progress: bool = typer.Option(True, "--progress/--no-progress"),
+    db: Optional[str] = typer.Option(None, "--db", help="Also load the findings into this review database "
+                                     "(SQLAlchemy URL, e.g. sqlite:///vigil.db or postgresql+psycopg://host/db)."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars (off for logs and CI)."),
 ) -> None:
     """Find the network in an export and write the contract's result files."""
     from vigil.pipeline import RunOptions, investigate as run
@@ -53,7 +66,7 @@ def demo(
     accounts: int = typer.Option(6000, "--accounts", min=500, help="Accounts on the main platform."),
     seed: int = typer.Option(7, "--seed", help="Random seed of the generated world."),
     report: bool = typer.Option(True, "--report/--no-report", help="Also write report.html."),
-    progress: bool = typer.Option(True, "--progress/--no-progress"),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars (off for logs and CI)."),
 ) -> None:
     """Generate a synthetic world (invented words, abstract images) and investigate it."""
     from vigil.pipeline import RunOptions, investigate as run
@@ -83,6 +96,8 @@ def print_summary(summary, out: Path) -> None:
     table = Table(title=f"vigil results in {out}")
     table.add_column("what")
     table.add_column("value", justify="right")
+    for name, n in summary.findings.items():
+        table.add_row(f"found: {name}", f"{n:,}")
     for name, n in summary.counts.items():
         table.add_row(f"rows: {name}", f"{n:,}")
     table.add_row("rejected records", f"{summary.rejects:,}")
@@ -103,7 +118,15 @@ def _register_stage_commands() -> None:
         mod.register(app)
 
 
+def main() -> None:
+    """The console entry point: an operator mistake is a short message and exit status 2."""
+    from vigil.shell import run_app
+
+    sys.exit(run_app(app, debug_env=DEBUG_ENV))
+
+
 _register_stage_commands()
+use_operator_help(app)
 
 if __name__ == "__main__":
-    app()
+    main()

@@ -43,9 +43,11 @@ class RunSummary:
     timings_s: dict[str, float] = field(default_factory=dict)
     stages: dict[str, dict] = field(default_factory=dict)
     peak_memory_mb: float = 0.0
+    findings: dict[str, int] = field(default_factory=dict)
 
     def as_json(self) -> dict:
         return {
+            "findings": self.findings,
             "counts": self.counts,
             "rejects": self.rejects,
             "rejects_by_file": self.rejects_by_file,
@@ -72,15 +74,17 @@ def investigate(opts: RunOptions) -> RunSummary:
     from vigil import audit, graph, ingest, link, media, signals
 
     out = Path(opts.out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    ws = Workspace(out / "workspace")
     summary = RunSummary()
     t_start = time.perf_counter()
 
-    # Operator inputs are validated before any data is read: a broken lexicon fails in seconds.
+    # Operator inputs are validated before any data is read or any folder made: a broken lexicon
+    # fails in seconds and leaves no half-made results folder behind.
     lexicon = signals.load_lexicon(opts.lexicon)
     bank = media.load_banks(opts.hashes, pdq_threshold=opts.pdq_threshold)
     seeds = ingest.read_seeds(opts.seeds) if opts.seeds else schemas.SEEDS.empty_table()
+    ingest.check_export(opts.export_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    ws = Workspace(out / "workspace")
     ws.write("seeds", seeds)
 
     with _timed(summary, "ingest"):
@@ -113,6 +117,7 @@ def investigate(opts: RunOptions) -> RunSummary:
         summary.stages["link"] = link.run_link(ws, export_dir=opts.export_dir)
 
     write_contract_files(ws, out)
+    summary.findings = count_findings(ws.read("scores"))
     if opts.db_url:
         from vigil import cases
 
@@ -125,6 +130,15 @@ def investigate(opts: RunOptions) -> RunSummary:
         summary.counts.setdefault(name, ws.rows(name))
     _write_json(out / "summary.json", summary.as_json())
     return summary
+
+
+def count_findings(scores: pa.Table) -> dict[str, int]:
+    """What an investigator asks first: how many sellers, buyers, facilitators, communities."""
+    roles = scores.column("role").to_pylist()
+    found = {f"{role}s": roles.count(role) for role in schemas.ROLES if role != "none"}
+    flagged = [c for c, r in zip(scores.column("community").to_pylist(), roles) if r != "none" and c is not None]
+    found["communities"] = len(set(flagged))
+    return found
 
 
 def write_contract_files(ws: Workspace, out: Path) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy import Table, bindparam, delete, insert, select, update
 from vigil.cases import events as ev
 from vigil.cases.db import open_db
 from vigil.cases.models import Case, Community, Hit, Link, MediaMatch, Neighbour, utcnow
+from vigil.errors import OperatorError
 from vigil.progress import task
 
 # An account becomes a case when the model gave it a role, or thinks it more likely than not.
@@ -30,7 +31,7 @@ CHILD_SAFETY_HIT = "category = 'age' AND context = 'use'"
 INSERT_BATCH = 5000
 
 
-class ResultsError(ValueError):
+class ResultsError(OperatorError, ValueError):
     """The results folder lacks what a load needs."""
 
 

@@ -116,7 +116,7 @@ def load_graph(ws: Workspace, con) -> AccountGraph:
     n = g.n
     empty = sp.csr_matrix((n, n), dtype=np.float32)
     g.mats = {k: empty for k in EDGE_KINDS}
-    if edges is None or n == 0:
+    if edges is None or n == 0 or edges.num_rows == 0:  # an export without edges is a graph without edges
         return g
     src, dst = _codes(src, ks, extra, len(acc_keys)), _codes(dst, kd, extra, len(acc_keys))
     kind = pc.fill_null(pc.index_in(edges["kind"].cast(pa.string()), value_set=pa.array(EDGE_KINDS)), -1)

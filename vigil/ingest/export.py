@@ -18,6 +18,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from vigil import progress, schemas
+from vigil.errors import OperatorError
 from vigil.ingest.pieces import Piece
 from vigil.workspace import Workspace
 
@@ -28,8 +29,10 @@ IN_FLIGHT = 4 * WORKERS  # blocks parsed ahead of the writer: workers stay busy 
 ROW_GROUP_ROWS = 1 << 19  # pieces are gathered into row groups this big before writing
 
 
-class ExportError(ValueError):
+class ExportError(OperatorError, ValueError):
     """The export cannot be ingested at all (as opposed to a bad record, which is rejected)."""
+
+    hint = "fix the export (DATA_CONTRACT.md lists each table's columns) and run again"
 
 
 @dataclass
@@ -64,8 +67,10 @@ def find_table_files(export_dir: Path, table: str) -> list[Path]:
     return [export_dir / f"{table}{ext}" for ext in FORMATS if (export_dir / f"{table}{ext}").is_file()]
 
 
-def ingest_export(export_dir: Path, ws: Workspace, rejects_path: Path) -> IngestReport:
-    """Read every contract table of `export_dir` into `ws`; bad records go to `rejects_path`."""
+def check_export(export_dir: Path) -> None:
+    """Refuse an export that cannot be read as a whole, before anything is read or written."""
+    from vigil.ingest.headers import header_problems
+
     export_dir = Path(export_dir)
     if not export_dir.is_dir():
         raise ExportError(f"{export_dir}: not a folder")
@@ -74,6 +79,16 @@ def ingest_export(export_dir: Path, ws: Workspace, rejects_path: Path) -> Ingest
             f"{export_dir}: no accounts table (the one mandatory table): expected one of "
             + ", ".join(f"accounts{e}" for e in FORMATS)
         )
+    problems = [p for table in TABLES for path in find_table_files(export_dir, table)
+                for p in header_problems(path, table)]
+    if problems:
+        raise ExportError(f"{export_dir}: {len(problems)} table file(s) cannot be read:\n" + "\n".join(problems))
+
+
+def ingest_export(export_dir: Path, ws: Workspace, rejects_path: Path) -> IngestReport:
+    """Read every contract table of `export_dir` into `ws`; bad records go to `rejects_path`."""
+    export_dir = Path(export_dir)
+    check_export(export_dir)
     report = IngestReport()
     log = RejectLog(Path(rejects_path))
     try:

@@ -8,9 +8,10 @@ from pathlib import Path
 import pyarrow as pa
 
 from vigil import schemas
+from vigil.errors import OperatorError
 
 
-class SeedsError(ValueError):
+class SeedsError(OperatorError, ValueError):
     pass
 
 

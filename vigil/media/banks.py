@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from threatexchange.signal_type.pdq.pdq_utils import PDQ_CONFIDENT_MATCH_THRESHOLD
 
+from vigil.errors import OperatorError
 from vigil.media.hashing import hexes_to_codes, valid_md5, valid_pdq
 from vigil.media.mih import BITS, PdqIndex
 
@@ -37,7 +38,7 @@ BANK_ENTRIES = pa.schema(
 )
 
 
-class BankError(ValueError):
+class BankError(OperatorError, ValueError):
     """A bank file that cannot be read at all (missing header, unreadable)."""
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import yaml
 
+from vigil.errors import OperatorError
 from vigil.signals.normalise import fold_text, skeleton_text
 
 CATEGORIES = ("explicit", "age", "sale", "contact", "payment", "trade", "other")
@@ -20,8 +21,26 @@ KINDS = ("term", "hashtag", "regex", "emoji")
 FIELDS = ("id", "category", "kind", "value", "weight")
 
 
-class LexiconError(ValueError):
+def yaml_problem(e: yaml.YAMLError) -> str:
+    """Where a YAML error really is: the construct left open, not where the parser gave up.
+
+    An unclosed quote on line 12 makes PyYAML stop at the end of the file; its `context_mark`
+    holds the line where the quoted scalar (or block, or flow) began, which is what to fix."""
+    problem = getattr(e, "problem", None) or str(e)
+    context, cmark, pmark = getattr(e, "context", None), getattr(e, "context_mark", None), getattr(e, "problem_mark", None)
+    if cmark is not None and context:
+        at = f" (the parser stopped at line {pmark.line + 1})" if pmark is not None and pmark.line != cmark.line else ""
+        return f"line {cmark.line + 1}: not valid YAML: {context} started here: {problem}{at}"
+    where = f"line {pmark.line + 1}" if pmark is not None else "line ?"
+    return f"{where}: not valid YAML: {problem}"
+
+
+class LexiconError(OperatorError, ValueError):
     """Every problem found in a lexicon file, each naming file, line and entry id."""
+
+    @property
+    def hint(self) -> str:
+        return f"check it with: vigil lexicon check {self.path}"
 
     def __init__(self, path: str, problems: list[str]):
         self.path, self.problems = path, problems
@@ -81,9 +100,7 @@ def parse_lexicon(text: str, path: str = "<lexicon>") -> Lexicon:
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else "?"
-        raise LexiconError(path, [f"{where}: not valid YAML: {getattr(e, 'problem', e)}"]) from e
+        raise LexiconError(path, [yaml_problem(e)]) from e
     if not isinstance(root, yaml.MappingNode):
         raise LexiconError(path, ["line 1: the lexicon must be a mapping with `version` and `signals`"])
     top = {k.value: v for k, v in root.value}
