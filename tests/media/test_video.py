@@ -196,3 +196,21 @@ def test_ingest_keeps_a_given_vpdq_and_rejects_a_bad_one(tmp_path, hashes):
     assert [p["post_id"] for p in posts] == ["1"] and posts[0]["media"][0]["vpdq"] == hashes["grid"].vpdq
     rejects = [json.loads(line) for line in (tmp_path / "rejects.jsonl").read_text().splitlines()]
     assert len(rejects) == 1 and rejects[0]["line"] == 2 and "bad vpdq" in rejects[0]["reason"]
+
+
+def test_video_matches_reach_cybertipline_files_and_exports_as_the_video_md5(tmp_path, clips, hashes):
+    from vigil.report.exports import signal_bundle
+    from vigil.report.results import Results, _files_by_account
+
+    export = tmp_path / "export"
+    export.mkdir()
+    shutil.copy(clips["grid_mpeg4"], export / "v.avi")
+    bank = video_bank(tmp_path, hashes, ["grid"])
+    posts = [{"platform": "p", "post_id": "1", "account_id": "s", "media": [{"media_id": "v", "path": "v.avi"}]}]
+    ws = make_workspace(tmp_path, [{"platform": "p", "account_id": "s"}], posts)
+    run_media(ws, export, bank)
+    res = Results(root=tmp_path, accounts=[{"platform": "p", "account_id": "s", "role": "seller", "score": 0.9}],
+                  links=[], audit={}, mitigations={}, summary={}, terms=[], ws=ws)
+    files = _files_by_account(res, {("p", "s")}, {("p", "s")})[("p", "s")]
+    assert [(f.media_id, f.md5, f.pdq) for f in files] == [("v", hashes["grid_mpeg4"].md5, None)]
+    assert [(h["signal_type"], h["signal"]) for h in signal_bundle(res)["hashes"]] == [("video_md5", hashes["grid_mpeg4"].md5)]
