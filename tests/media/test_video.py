@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from vigil.media import load_banks, run_media
+from vigil.media import HashBank, load_banks, run_media
 from vigil.media.video import hash_video, is_video_path, match_vpdq
 
 from .conftest import make_workspace
@@ -129,6 +129,9 @@ def test_low_quality_videos_are_rejected_from_banks_and_never_match(tmp_path, ha
     assert any("quality >= 50" in r for r in reasons) and any("not a vPDQ signal" in r for r in reasons)
     assert all(r["line"] in (2, 3) for r in bank.rejects)
     assert match_vpdq(bank, hashes["smooth"].vpdq) == []
+    fetched = HashBank()  # entries added without the CSV checks (an exchange's bank) are skipped, not fatal
+    fetched.add([("vpdq", hashes["smooth"].vpdq, "x", "flat"), ("vpdq", hashes["grid"].vpdq, "x", "grid")])
+    assert [m.entry for m in match_vpdq(fetched, hashes["grid_mpeg4"].vpdq)] == [1]
 
 
 def test_saved_bank_keeps_video_entries(tmp_path, hashes):

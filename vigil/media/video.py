@@ -136,7 +136,12 @@ def vpdq_index(bank):
     cached = getattr(bank, "_vpdq_index", None)
     if cached is not None and cached[0] == len(bank.vpdq):
         return cached[1]
-    index = VPDQIndex.build((sig, k) for k, (sig, _, _) in enumerate(bank.vpdq))
+    index = VPDQIndex()
+    for k, (sig, _, _) in enumerate(bank.vpdq):
+        try:
+            index.add(sig, k)
+        except ValueError:  # no usable frame (CSV banks reject these; a fetched one may hold them)
+            continue
     bank._vpdq_index = (len(bank.vpdq), index)
     return index
 
@@ -163,7 +168,7 @@ def match_vpdq(bank, signal: str) -> list[VideoMatch]:
     out = []
     for m in index.query(signal):
         entry = m.metadata
-        features = index._entry_idx_to_features_and_entries[entry][0]
+        features = prepare_vpdq_feature(bank.vpdq[entry][0], VPDQ_QUALITY_THRESHOLD)
         info = m.similarity_info
         out.append(VideoMatch(entry, info.query_match_percent, info.compared_match_percent, len(query),
                               len(features), closest_frame_distance(query, features)))
@@ -222,7 +227,6 @@ def match_video_items(videos: pa.Table, export_dir: Path, bank, problem) -> tupl
         hashed[rel] = (None, "path leaves the export folder") if not p else hash_video_one(p)[1:]
 
     rows: list[dict] = []
-    frames = 0
     for k in range(n):
         rel, signal, md5, source = v["path"][k], v["vpdq"][k], v["md5"][k], "export"
         if rel:
