@@ -6,7 +6,8 @@
 Random 256-bit hashes plus one planted neighbour per query at a distance drawn from 0..40, so about
 3/4 of the queries have a true match within 31. Baselines run in the same process on a sample of the
 queries and are extrapolated to all queries; recall and precision of the index are measured against
-them on that sample. Also: images hashed per second (PDQ + MD5) on the reference photos.
+them on that sample. Also: images hashed per second (PDQ + MD5) on the reference photos, and video frames hashed and
+videos matched per second (bench/media_video.py; `--video-only` runs just that table).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from vigil.media.hashing import hash_file
 from vigil.media.mih import PdqIndex, hamming_numpy
 from vigil.media.stage import hash_files
 from vigil.paths import shared_dir
+
+from media_video import video_table  # bench/ is on sys.path when a script in it runs
 
 
 def make_data(n_bank: int, n_query: int, seed: int, max_planted: int = 40):
@@ -55,7 +58,11 @@ def main() -> None:
     ap.add_argument("--image-rounds", type=int, default=5)
     ap.add_argument("--small-images", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--video-only", action="store_true", help="only the video table (bench/media_video.py)")
     a = ap.parse_args()
+    if a.video_only:
+        print("\n".join(video_table()))
+        return
     r = a.radius
     rows = []
 
@@ -149,6 +156,7 @@ def main() -> None:
         print(f"hashing (PDQ + MD5), {len(small)} sample-world profile pictures: {one:.0f} images/s in one "
               f"process, {pool:.0f} images/s with hash_files ({a.threads} worker processes, start-up included)")
     print(f"TAIL_MAX={mih.TAIL_MAX}, QUERY_BATCH={mih.QUERY_BATCH}")
+    print("\n".join(video_table()))
 
 
 if __name__ == "__main__":

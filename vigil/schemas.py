@@ -18,7 +18,8 @@ ROLES = ("seller", "buyer", "facilitator", "none")
 SIGNAL_CATEGORIES = ("explicit", "age", "sale", "contact", "payment", "trade", "other")
 
 MEDIA_ITEM = pa.struct(
-    [("media_id", pa.string()), ("pdq", pa.string()), ("md5", pa.string()), ("path", pa.string())]
+    [("media_id", pa.string()), ("pdq", pa.string()), ("md5", pa.string()), ("path", pa.string()),
+     ("vpdq", pa.string())]  # beyond the contract: a video's vPDQ (python-threatexchange's VPDQSignal text)
 )
 
 # --- ingest: the contract's input tables, normalised. `extra` keeps unknown fields as JSON text;
@@ -116,8 +117,8 @@ MEDIA_MATCHES = pa.schema(
     + [
         ("post_id", pa.string()),  # null for a profile image
         ("media_id", pa.string()),
-        ("signal_type", pa.string()),  # pdq | md5
-        ("signal", pa.string()),  # the media's own hash
+        ("signal_type", pa.string()),  # pdq | md5 | vpdq | video_md5
+        ("signal", pa.string()),  # the media's own hash (vpdq: the video's MD5; frame hashes stay out)
         ("bank", pa.string()),
         ("category", pa.string()),
         ("bank_signal", pa.string()),

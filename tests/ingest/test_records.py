@@ -120,7 +120,7 @@ def test_values_are_normalised(ingest):
     assert posts[0]["hashtags"] == ["sketch"]  # given: kept as given
     assert posts[1]["hashtags"] == ["sketch", "Art"]  # absent: taken from the text
     assert posts[2]["hashtags"] is None
-    assert posts[0]["media"] == [{"media_id": "m1", "pdq": "cd" * 32, "md5": "0" * 32, "path": None}]
+    assert posts[0]["media"] == [{"media_id": "m1", "pdq": "cd" * 32, "md5": "0" * 32, "path": None, "vpdq": None}]
     assert ws.read("recommendations").column("item_kind").to_pylist() == ["account"]  # the contract's default
 
 

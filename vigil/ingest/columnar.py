@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 
 from vigil import schemas
 from vigil.ingest import records
-from vigil.ingest.contract import ENUM, ID, MD5_HEX, MEDIA, PDQ, PDQ_HEX, RFC3339, STRLIST, TABLES, TS, parse_type
+from vigil.ingest.contract import ENUM, ID, MD5_HEX, MEDIA, PDQ, PDQ_HEX, RFC3339, STRLIST, TABLES, TS, VPDQ_LIST, parse_type
 
 UTC_TS = schemas.TS
 
@@ -106,12 +106,14 @@ def _media(col: pa.Array) -> tuple[pa.Array, np.ndarray]:
     pdq = _blank(pc.struct_field(items, "pdq"))
     md5 = _blank(pc.struct_field(items, "md5"))
     path = pc.struct_field(items, "path")
+    vpdq = _blank(pc.struct_field(items, "vpdq"))
     bad_item = pc.or_kleene(pc.is_null(items), pc.or_kleene(pc.is_null(mid), pc.equal(mid, "")))
     bad_item = pc.or_kleene(bad_item, pc.invert(pc.or_kleene(pc.is_null(pdq), pc.match_substring_regex(pdq, PDQ_HEX))))
     bad_item = pc.or_kleene(bad_item, pc.invert(pc.or_kleene(pc.is_null(md5), pc.match_substring_regex(md5, MD5_HEX))))
+    bad_item = pc.or_kleene(bad_item, pc.invert(pc.or_kleene(pc.is_null(vpdq), pc.match_substring_regex(vpdq, VPDQ_LIST))))
     bad = _rows_with(col, bad_item)
     structs = pa.StructArray.from_arrays(
-        [mid, pc.utf8_lower(pdq), pc.utf8_lower(md5), path], fields=list(schemas.MEDIA_ITEM)
+        [mid, pc.utf8_lower(pdq), pc.utf8_lower(md5), path, pc.utf8_lower(vpdq)], fields=list(schemas.MEDIA_ITEM)
     )
     lengths = pc.fill_null(pc.list_value_length(col), 0).to_numpy(zero_copy_only=False)
     offsets = pa.array(np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32))

@@ -25,6 +25,11 @@ RFC3339_RE = re.compile(RFC3339)
 PDQ_HEX = r"^[0-9a-fA-F]{64}$"
 MD5_HEX = r"^[0-9a-fA-F]{32}$"
 PDQ_RE, MD5_RE = re.compile(PDQ_HEX), re.compile(MD5_HEX)
+# Whole-string shape of VPDQSignal's serialisation: a JSON list of "pdq_hex,quality,timestamp"
+# (quality 0..100, timestamp >= 0 as vpdq writes it, `:.3` formatting included: 1.23e+03).
+VPDQ_FEATURE = r'"[0-9a-fA-F]{64},(?:100|[1-9]?[0-9]),[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?"'
+VPDQ_LIST = rf"^\s*\[\s*(?:{VPDQ_FEATURE}(?:\s*,\s*{VPDQ_FEATURE})*)?\s*\]\s*$"
+VPDQ_RE = re.compile(VPDQ_LIST)
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
@@ -68,7 +73,7 @@ TABLES: dict[str, tuple[Field, ...]] = {
     ),
 }
 TARGET = schemas.INPUT_TABLES
-MEDIA_KEYS = ("media_id", "pdq", "md5", "path")
+MEDIA_KEYS = ("media_id", "pdq", "md5", "path", "vpdq")
 
 
 def field_names(table: str) -> list[str]:

@@ -14,7 +14,7 @@ import re
 
 from vigil.ingest.contract import (
     ENUM, ID, INT, INT64_MAX, INT64_MIN, MD5_RE, MEDIA, MEDIA_KEYS, PDQ, PDQ_RE, RFC3339_RE, STR,
-    STRLIST, TABLES, TS, Field,
+    STRLIST, TABLES, TS, VPDQ_RE, Field,
 )
 
 # How a value was written: JSON keeps its types; CSV is all text (numbers and lists are parsed
@@ -217,7 +217,7 @@ def _check_media(name: str, items: list) -> list[dict]:
         if not isinstance(mid, str) or mid == "":
             raise Reject(f"bad list field {name} (media_id must be a non-empty string)", name)
         m = {k: item.get(k) for k in MEDIA_KEYS}
-        for k in ("pdq", "md5", "path"):
+        for k in ("pdq", "md5", "path", "vpdq"):
             if m[k] is not None and not isinstance(m[k], str):
                 raise Reject(f"bad list field {name} ({k} must be a string)", name)
             if m[k] == "" and k != "path":
@@ -230,5 +230,9 @@ def _check_media(name: str, items: list) -> list[dict]:
             if not MD5_RE.match(m["md5"]):
                 raise Reject(f"bad md5 in {name}", name)
             m["md5"] = m["md5"].lower()
+        if m["vpdq"] is not None:
+            if not VPDQ_RE.match(m["vpdq"]):
+                raise Reject(f"bad vpdq in {name}", name)
+            m["vpdq"] = m["vpdq"].lower()
         out.append(m)
     return out

@@ -6,7 +6,7 @@ becomes a reject naming the file, the line and the reason, and the rest of the b
 that is not a bank at all (no such header, unreadable) is an operator error and fails at once.
 
 PDQ entries go into the exact MIH index (vigil.media.mih); MD5 entries into a dict (exact match is
-all MD5 can do).
+all MD5 can do). Video entries (`vpdq`, `video_md5`) are kept apart and matched by vigil.media.video.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from vigil.media.hashing import hexes_to_codes, valid_md5, valid_pdq
 from vigil.media.mih import BITS, PdqIndex
 
 REQUIRED_COLUMNS = ("signal_type", "signal", "bank", "category")
-SIGNAL_TYPES = ("pdq", "md5")
+SIGNAL_TYPES = ("pdq", "md5", "vpdq", "video_md5")
 # The contract's default: a PDQ hash matches at Hamming distance <= 31 (python-threatexchange's
 # PDQ_CONFIDENT_MATCH_THRESHOLD, the upstream recommendation).
 DEFAULT_PDQ_THRESHOLD = PDQ_CONFIDENT_MATCH_THRESHOLD
@@ -52,6 +52,8 @@ class HashBank:
     pdq_bank: list[str] = field(default_factory=list)
     pdq_category: list[str] = field(default_factory=list)
     md5: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    video_md5: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    vpdq: list[tuple[str, str, str]] = field(default_factory=list)  # (signal, bank, category)
     index: PdqIndex = field(default_factory=PdqIndex)
     rejects: list[dict] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
@@ -74,7 +76,8 @@ class HashBank:
         return max([self.pdq_threshold, *self.thresholds.values()])
 
     def banks(self) -> list[str]:
-        return sorted(set(self.pdq_bank) | {b for v in self.md5.values() for b, _ in v})
+        return sorted(set(self.pdq_bank) | {b for v in self.md5.values() for b, _ in v}
+                      | {b for v in self.video_md5.values() for b, _ in v} | {b for _, b, _ in self.vpdq})
 
     # --- adding entries (incremental: the index only indexes what is new)
     def add(self, entries: Iterable[tuple[str, str, str, str]]) -> int:
@@ -85,8 +88,12 @@ class HashBank:
         new_pdq: list[str] = []
         n = 0
         for st, sig, bank, cat in entries:
-            if st == "md5":
-                lst = self.md5.setdefault(sig, [])
+            if st == "vpdq":
+                if (sig, bank, cat) not in self.vpdq:
+                    self.vpdq.append((sig, bank, cat))
+                    n += 1
+            elif st in ("md5", "video_md5"):
+                lst = (self.md5 if st == "md5" else self.video_md5).setdefault(sig, [])
                 if (bank, cat) not in lst:
                     lst.append((bank, cat))
                     n += 1
@@ -121,13 +128,15 @@ class HashBank:
 
     # --- persistence: the index in faiss's format, the entries as Parquet
     def entries_table(self) -> pa.Table:
-        md5_rows = [(h, b, c) for h, v in self.md5.items() for b, c in v]
+        md5_rows = [("md5", h, b, c) for h, v in self.md5.items() for b, c in v]
+        md5_rows += [("video_md5", h, b, c) for h, v in self.video_md5.items() for b, c in v]
+        md5_rows += [("vpdq", *e) for e in self.vpdq]
         return pa.table(
             {
-                "signal_type": ["pdq"] * self.n_pdq + ["md5"] * len(md5_rows),
-                "signal": self.pdq_signal + [r[0] for r in md5_rows],
-                "bank": self.pdq_bank + [r[1] for r in md5_rows],
-                "category": self.pdq_category + [r[2] for r in md5_rows],
+                "signal_type": ["pdq"] * self.n_pdq + [r[0] for r in md5_rows],
+                "signal": self.pdq_signal + [r[1] for r in md5_rows],
+                "bank": self.pdq_bank + [r[2] for r in md5_rows],
+                "category": self.pdq_category + [r[3] for r in md5_rows],
             },
             schema=BANK_ENTRIES,
         )
@@ -147,13 +156,15 @@ class HashBank:
         t = pq.read_table(folder / "entries.parquet").to_pydict()
         bank = cls(pdq_threshold=meta["pdq_threshold"], thresholds=meta["thresholds"], files=meta["files"])
         bank.index = PdqIndex.load(folder / "pdq_index")
+        others = []
         for st, sig, b, c in zip(t["signal_type"], t["signal"], t["bank"], t["category"]):
             if st == "pdq":
                 bank.pdq_signal.append(sig)
                 bank.pdq_bank.append(b)
                 bank.pdq_category.append(c)
             else:
-                bank.md5.setdefault(sig, []).append((b, c))
+                others.append((st, sig, b, c))
+        bank.add(others)
         if bank.index.ntotal != bank.n_pdq:
             raise BankError(f"{folder}: index holds {bank.index.ntotal} hashes, entries {bank.n_pdq}")
         return bank
@@ -164,6 +175,19 @@ def _parse_threshold(value: str) -> int:
     if not 0 <= t <= BITS:
         raise ValueError(f"pdq_threshold {t} outside 0..{BITS}")
     return t
+
+
+def _vpdq_problem(sig: str) -> str:
+    """Why a bank's vPDQ signal cannot be matched on, or "" (it can)."""
+    from vigil.media.video import usable_frames, valid_vpdq
+
+    try:
+        valid_vpdq(sig.strip())
+    except ValueError as e:
+        return f"vpdq signal {sig[:40]!r}{'...' if len(sig) > 40 else ''} is {e}"
+    if not usable_frames(sig.strip()):
+        return "vpdq signal has no frame of quality >= 50 (nothing to match on)"
+    return ""
 
 
 def read_bank_csv(path: Path) -> tuple[list[tuple[str, str, str, str]], dict[str, int], list[dict]]:
@@ -200,12 +224,19 @@ def read_bank_csv(path: Path) -> tuple[list[tuple[str, str, str, str]], dict[str
         if st not in SIGNAL_TYPES:
             reject(f"signal_type {st!r} is not one of {', '.join(SIGNAL_TYPES)}", "signal_type")
             continue
-        try:
-            sig = valid_pdq(sig) if st == "pdq" else valid_md5(sig)
-        except ValueError:
-            want = "64 hex digits" if st == "pdq" else "32 hex digits"
-            reject(f"{st} signal {sig!r} is not {want}", "signal")
-            continue
+        if st == "vpdq":
+            why = _vpdq_problem(sig)
+            if why:
+                reject(why, "signal")
+                continue
+            sig = sig.strip().lower()
+        else:
+            try:
+                sig = valid_pdq(sig) if st == "pdq" else valid_md5(sig)
+            except ValueError:
+                want = "64 hex digits" if st == "pdq" else "32 hex digits"
+                reject(f"{st} signal {sig!r} is not {want}", "signal")
+                continue
         if not bank:
             reject("empty bank name", "bank")
             continue
@@ -248,6 +279,8 @@ def load_banks(
             saved = HashBank.load(p)
             bank.add(zip(["pdq"] * saved.n_pdq, saved.pdq_signal, saved.pdq_bank, saved.pdq_category))
             bank.add(("md5", h, b, c) for h, v in saved.md5.items() for b, c in v)
+            bank.add(("video_md5", h, b, c) for h, v in saved.video_md5.items() for b, c in v)
+            bank.add(("vpdq", *e) for e in saved.vpdq)
             bank.thresholds.update(saved.thresholds)
             bank.files.append(str(p))
             continue

@@ -1,5 +1,5 @@
-"""The `media` stage: hash the export's images, match every hash against the banks, and describe
-each account's profile picture for linking.
+"""The `media` stage: hash the export's images and videos, match every hash against the banks, and
+describe each account's profile picture for linking. Videos (vPDQ, MD5) go through vigil.media.video.
 
 Writes `media_matches` (one row per media x bank entry matched), `media_accounts` (one row per
 account with any match, for the graph stage and review), `profile_hashes` (one row per account with
@@ -23,6 +23,7 @@ from vigil import schemas
 from vigil.media.banks import HashBank
 from vigil.media.hashing import DIHEDRAL_NAMES, QUALITY_THRESHOLD, ImageHash, hash_one as _hash_one, hexes_to_codes
 from vigil.media.profiles import profile_hashes
+from vigil.media.video import MATCH_FIELDS as VIDEO_FIELDS, match_video_items, split_video_items, video_evidence
 from vigil.progress import track
 from vigil.workspace import Workspace
 
@@ -33,9 +34,8 @@ HASH_CHUNK = 32
 # loaded 2-core dev box the pool was slower still at 2,600 files (604/s vs 904/s).
 POOL_MIN_FILES = 5_000
 
-MEDIA_MATCHES = schemas.MEDIA_MATCHES.append(pa.field("transform", pa.string())).append(
-    pa.field("quality", pa.int32())
-).append(pa.field("source", pa.string()))
+MEDIA_MATCHES = pa.schema([*schemas.MEDIA_MATCHES, pa.field("transform", pa.string()), pa.field("quality", pa.int32()),
+                           pa.field("source", pa.string()), *VIDEO_FIELDS])
 MEDIA_ACCOUNTS = pa.schema(
     schemas.PLATFORM_KEY
     + [
@@ -87,12 +87,12 @@ def read_media_items(ws: Workspace) -> pa.Table:
     """One row per post media item."""
     if not ws.has("posts"):
         return pa.table({k: pa.array([], pa.string()) for k in
-                         ("platform", "account_id", "post_id", "media_id", "pdq", "md5", "path", "_file")} | {"_line": pa.array([], pa.int64())})
+                         ("platform", "account_id", "post_id", "media_id", "pdq", "md5", "path", "vpdq", "_file")} | {"_line": pa.array([], pa.int64())})
     con = ws.connect()
     return con.sql(
         """
         SELECT platform, account_id, post_id, m.media_id AS media_id, m.pdq AS pdq, m.md5 AS md5,
-               m.path AS path, _file, _line
+               m.path AS path, m.vpdq AS vpdq, _file, _line
         FROM (SELECT platform, account_id, post_id, _file, _line, UNNEST(media) AS m
               FROM posts WHERE media IS NOT NULL AND len(media) > 0)
         """
@@ -116,7 +116,7 @@ def run_media(ws: Workspace, export_dir: Path, bank: HashBank, dihedral: bool = 
     and a hash the export already gives is matched as it is (without rotations: those need pixels).
     """
     export_dir = Path(export_dir)
-    items = read_media_items(ws)
+    videos, items = split_video_items(read_media_items(ws), export_dir)
     profiles = read_profiles(ws).to_pydict()
     problems: dict[str, list] = {f.name: [] for f in MEDIA_PROBLEMS}
 
@@ -193,14 +193,16 @@ def run_media(ws: Workspace, export_dir: Path, bank: HashBank, dihedral: bool = 
         "quality": pa.array([int(media["quality"][k]) if media["quality"][k] >= 0 else None for k in hits_item], pa.int32()),
         "source": ["file" if media["from_file"][k] else "export" for k in hits_item],
     }
-    matches = pa.table(out, schema=MEDIA_MATCHES)
+    out |= {f.name: pa.nulls(len(hits_item), f.type) for f in VIDEO_FIELDS}
+    video_rows, video_stats = match_video_items(videos, export_dir, bank, problem)
+    matches = pa.concat_tables([pa.table(out, schema=MEDIA_MATCHES), pa.Table.from_pylist(video_rows, schema=MEDIA_MATCHES)])
     ws.write("media_matches", matches)
     ws.write("media_accounts", account_matches(matches))
     ws.write("media_problems", pa.table(problems, schema=MEDIA_PROBLEMS))
     n_rejects = append_rejects(ws, bank.rejects)
 
     return {
-        "media_items": items.num_rows,
+        "media_items": items.num_rows + videos.num_rows,
         "image_files": len(wanted) + len(bad_path),
         "image_files_hashed": sum(1 for h, _ in hashed.values() if h is not None),
         "image_problems": len(problems["reason"]),
@@ -216,6 +218,7 @@ def run_media(ws: Workspace, export_dir: Path, bank: HashBank, dihedral: bool = 
         "profile_shared": int(pc.sum(ph.column("is_shared")).as_py() or 0),
         "dihedral": dihedral,
         "dihedral_hash_only": n_hash_only_dihedral,
+        **video_stats,
     }
 
 
@@ -272,13 +275,17 @@ def account_matches(matches: pa.Table) -> pa.Table:
             a["posts"].add(m["post_id"][i])
         a["min"] = min(a["min"], m["distance"][i])
         a["banks"].add(m["bank"][i])
+        if m["signal_type"][i] == "vpdq":
+            a.setdefault("vq", []).append(m["query_match_percent"][i])
+            a.setdefault("vb", []).append(m["bank_match_percent"][i])
         if m["category"][i]:
             a["cats"].add(m["category"][i])
     cols: dict[str, list] = {f.name: [] for f in MEDIA_ACCOUNTS}
     for (plat, acc), a in sorted(agg.items()):
         ev = (f"{len(a['media'])} media matched hash banks {', '.join(sorted(a['banks']))}"
               + (f" ({', '.join(sorted(a['cats']))})" if a["cats"] else "")
-              + f", closest PDQ/MD5 distance {a['min']}" + ("; profile picture matched" if a["profile"] else ""))
+              + f", closest PDQ/MD5 distance {a['min']}" + ("; profile picture matched" if a["profile"] else "")
+              + video_evidence(a.get("vq", []), a.get("vb", [])))
         for k, v in (("platform", plat), ("account_id", acc), ("n_matches", a["n"]), ("n_media", len(a["media"])),
                      ("n_posts", len(a["posts"])), ("profile_match", a["profile"]), ("min_distance", a["min"]),
                      ("banks", sorted(a["banks"])), ("categories", sorted(a["cats"])), ("evidence", ev)):

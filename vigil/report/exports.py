@@ -64,6 +64,8 @@ def signal_bundle(res: Results) -> dict:
         ):
             if (platform, account) not in flagged or not signal:
                 continue
+            if stype == "vpdq":  # a vPDQ match's signal is the matched video's MD5; its frame hashes stay out
+                stype = "video_md5"
             h = hashes.setdefault((stype, signal), {"signal_type": stype, "signal": signal, "banks": set(),
                                                    "categories": set(), "accounts": 0})
             h["banks"].add(bank or "")

@@ -191,7 +191,7 @@ def _files_by_account(res: Results, keys: set[tuple[str, str]], sellers: set[tup
             out[k].append(f)
         if stype == "pdq" and not f.pdq:
             f.pdq = signal
-        if stype == "md5" and not f.md5:
+        if stype in ("md5", "video_md5", "vpdq") and signal and not f.md5:  # a vPDQ match's signal is the video's MD5
             f.md5 = signal
     return out
 
