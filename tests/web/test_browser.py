@@ -77,6 +77,7 @@ def test_bulk_decision_over_a_community_and_undo(page_as):
     page.goto("/communities/photogram/c2")
     rows = page.locator("tr.case-row").count()
     assert rows == 3
+    page.check("input.select-all")
     page.select_option('#bulk-form select[name="decision"]', "clear")
     page.fill('#bulk-form input[name="note"]', "not a sale ring")
     page.click('#bulk-form button[type="submit"]')

@@ -7,7 +7,7 @@ import hmac
 from pathlib import Path
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
@@ -179,18 +179,19 @@ def community_page(platform: str, community: str, request: Request, viewer: View
 
 @router.post("/bulk", response_class=HTMLResponse)
 async def bulk_form(request: Request, viewer: Viewer = require(perm.BULK)) -> HTMLResponse:
+    """Decide the ticked cases. A community page posts its name too, which only narrows the
+    ticked cases to that community: the action never reaches a case nobody ticked."""
     form = await request.form()
-    decision, note = str(form.get("decision", "")), str(form.get("note", ""))
+    decision, note = str(form.get("decision", "")).strip(), str(form.get("note", ""))
+    if not decision:
+        raise HTTPException(422, "choose a decision: a bulk action has no default")
+    ids = [int(v) for v in form.getlist("case_id")]
+    if not ids:
+        raise HTTPException(422, "select at least one case")
     platform, community = form.get("platform"), form.get("community")
-    db = db_of(request)
-    if community:
-        result = await run_in_threadpool(decisions.bulk_decide, db, viewer.actor, decision, note,
-                                         community=(str(platform), str(community)))
-    else:
-        ids = [int(v) for v in form.getlist("case_id")]
-        if not ids:
-            raise ValueError("select at least one case")
-        result = await run_in_threadpool(decisions.bulk_decide, db, viewer.actor, decision, note, case_ids=ids)
+    scope = (str(platform), str(community)) if community else None
+    result = await run_in_threadpool(decisions.bulk_decide, db_of(request), viewer.actor, decision, note,
+                                     case_ids=ids, community=scope)
     return render(request, "bulk_done.html", viewer, result=result, undone=None)
 
 

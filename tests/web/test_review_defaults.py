@@ -1,0 +1,93 @@
+"""Safe review defaults: bulk decisions need an explicit choice and reach only the ticked cases;
+every role lands on a page it may see; denied actions and community views are in the audit log."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from tests.web.helpers import login
+from vigil.cases.db import open_db
+from vigil.cases.models import Case, Event
+from vigil.cases.permissions import ROLES
+
+
+def statuses(url, ids):
+    with open_db(url).reading() as s:
+        return {c.id: c.status for c in s.scalars(select(Case).where(Case.id.in_(ids)))}
+
+
+@pytest.mark.parametrize("page", ["/queue", "/communities/photogram/c2"])
+def test_bulk_menu_has_no_preselected_decision(client_as, page):
+    c, _ = client_as("reviewer")
+    html = c.get(page).text
+    form = re.search(r'<form method="post" action="/bulk".*?</form>', html, re.S).group(0)
+    select_html = re.search(r'<select name="decision"[^>]*>.*?</select>', form, re.S).group(0)
+    assert "required" in select_html.split(">")[0]
+    first = re.search(r"<option ([^>]*)>", select_html).group(1)
+    assert 'value=""' in first and "selected" in first  # the placeholder, not "confirm seller"
+    assert not re.search(r'<option value="confirm_seller"[^>]*selected', select_html)
+
+
+def test_bulk_without_a_decision_is_refused_and_changes_nothing(client_as, loaded, case_ids):
+    c, csrf = client_as("reviewer")
+    ids = [case_ids["b3"], case_ids["s2"]]
+    r = c.post("/bulk", data={"csrf_token": csrf, "decision": "", "case_id": [str(i) for i in ids]})
+    assert r.status_code == 422 and "choose a decision" in r.text
+    r = c.post("/bulk", data={"csrf_token": csrf, "case_id": [str(i) for i in ids]})
+    assert r.status_code == 422 and "choose a decision" in r.text
+    api = c.post("/api/bulk/decision", headers={"X-CSRF-Token": csrf}, json={"case_ids": ids})
+    assert api.status_code == 422 and "decision" in api.json()["detail"]
+    assert set(statuses(loaded, ids).values()) == {"open"}
+
+
+def test_community_bulk_decides_only_the_ticked_cases(client_as, loaded, case_ids):
+    c, csrf = client_as("reviewer")
+    c2 = [case_ids[a] for a in ("s2", "b3", "h1")]
+    r = c.post("/bulk", data={"csrf_token": csrf, "decision": "clear", "platform": "photogram", "community": "c2",
+                              "case_id": [str(case_ids["b3"])]})
+    assert r.status_code == 200 and "Decided 1 case(s)" in r.text
+    assert statuses(loaded, c2) == {case_ids["s2"]: "open", case_ids["b3"]: "decided", case_ids["h1"]: "open"}
+    # a ticked case outside the posted community is not reached through it either
+    r = c.post("/bulk", data={"csrf_token": csrf, "decision": "clear", "platform": "photogram", "community": "c2",
+                              "case_id": [str(case_ids["b2"])]})
+    assert "Decided 0 case(s)" in r.text and statuses(loaded, [case_ids["b2"]]) == {case_ids["b2"]: "open"}
+    r = c.post("/bulk", data={"csrf_token": csrf, "decision": "clear", "platform": "photogram", "community": "c2"})
+    assert r.status_code == 422 and "select at least one case" in r.text
+    assert statuses(loaded, [case_ids["s2"], case_ids["h1"]]) == {case_ids["s2"]: "open", case_ids["h1"]: "open"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_role_lands_on_a_page_it_may_see(app, role):
+    from fastapi.testclient import TestClient
+
+    c = TestClient(app)
+    page = c.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    from tests.web.helpers import PASSWORD
+
+    r = c.post("/login", data={"username": role, "password": PASSWORD, "csrf_token": token})  # follows redirects
+    assert r.status_code == 200, (role, r.url, r.status_code)
+    assert c.get("/").status_code == 200
+    if role == "auditor":
+        assert r.url.path == "/audit"
+    c.close()
+
+
+def test_denied_actions_and_community_views_are_audited(client_as, loaded):
+    c, csrf = client_as("investigator")
+    assert c.get("/audit").status_code == 403
+    assert c.get("/api/users").status_code == 403
+    assert c.get("/communities/photogram/c1").status_code == 200
+    with open_db(loaded).reading() as s:
+        rows = list(s.scalars(select(Event).where(Event.actor == "investigator", Event.kind.in_(["denied", "view"]))
+                              .order_by(Event.id)))
+    from vigil.cases.views import payload_of
+
+    got = [(e.kind, payload_of(e).get("path") or payload_of(e).get("what")) for e in rows]
+    assert ("denied", "/audit") in got and ("denied", "/api/users") in got
+    view = [payload_of(e) for e in rows if e.kind == "view"]
+    assert view and view[0]["what"] == "community" and view[0]["community"] == "c1"
+    assert any(e.child_safety for e in rows if e.kind == "view")  # c1 holds a child-safety case
