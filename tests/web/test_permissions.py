@@ -43,6 +43,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("POST", "/login"): PUBLIC,
     ("POST", "/logout"): EVERYONE,
     ("GET", "/"): EVERYONE,
+    ("GET", "/me"): EVERYONE,
     ("GET", "/queue"): CASE_READERS,
     ("GET", "/cases/{case_id}"): CASE_READERS,
     ("POST", "/claim-next"): WORKERS,

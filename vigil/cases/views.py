@@ -68,6 +68,13 @@ def log_view(db: Database, actor: Actor, case: Case, what: str = "case") -> None
                       payload={"what": what})
 
 
+def log_community_view(db: Database, actor: Actor, platform: str, community: str, cases: list[Case]) -> None:
+    """A community page lists many accounts at once: always logged, flagged when any listed case is child-safety."""
+    with db.writing() as s:
+        ev.append(s, ev.VIEW, actor_id=actor.id, actor=actor.name, child_safety=any(c.child_safety for c in cases),
+                  payload={"what": "community", "platform": platform, "community": community, "cases": len(cases)})
+
+
 def get_case(db: Database, actor: Actor, case_id: int) -> CaseDetail:
     actor.require(perm.READ_CASES)
     with db.reading() as s:

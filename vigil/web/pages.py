@@ -17,7 +17,7 @@ from vigil.cases import claims, decisions, exports, queue, users, views
 from vigil.cases import events as ev
 from vigil.cases import permissions as perm
 from vigil.cases.models import Community
-from vigil.cases.transitions import NotFound
+from vigil.cases.transitions import Actor, NotFound
 from vigil.web import auth
 from vigil.web.auth import Viewer, db_of, require
 
@@ -79,7 +79,7 @@ def login(request: Request, username: str = Form(...), password: str = Form(...)
     if user is None:
         return login_page(request, error=auth.WRONG_LOGIN)
     token, _csrf = auth.start_session(db, user)
-    resp = back("/queue")
+    resp = back(landing_page(Actor(user.id, user.username, user.role_set)))
     resp.set_cookie(auth.SESSION_COOKIE, token, httponly=True, samesite="strict", secure=request.app.state.secure_cookies,
                     max_age=int(auth.SESSION_LIFETIME.total_seconds()))
     resp.delete_cookie(auth.LOGIN_CSRF_COOKIE, path="/login")
@@ -97,13 +97,25 @@ def logout(request: Request, viewer: Viewer = require(perm.SIGNED_IN)):
     return resp
 
 
+def landing_page(actor: Actor) -> str:
+    """The first page this user may see: the queue for case readers, the log for auditors, else
+    the signed-in page that names their (empty) roles, never a 403."""
+    if actor.can(perm.READ_CASES):
+        return "/queue"
+    if actor.can(perm.READ_EVENTS):
+        return "/audit"
+    return "/me"
+
+
 @router.get("/")
 def home(viewer: Viewer = require(perm.SIGNED_IN)):
-    if viewer.can(perm.READ_CASES):
-        return back("/queue")
-    if viewer.can(perm.READ_EVENTS):
-        return back("/audit")
-    return back("/login")
+    return back(landing_page(viewer.actor))
+
+
+@router.get("/me", response_class=HTMLResponse)
+def me_page(request: Request, viewer: Viewer = require(perm.SIGNED_IN)) -> HTMLResponse:
+    """Where a user whose roles grant no page lands: who they are, and whom to ask."""
+    return render(request, "me.html", viewer)
 
 
 @router.get("/queue", response_class=HTMLResponse)
@@ -174,6 +186,7 @@ def community_page(platform: str, community: str, request: Request, viewer: View
         info = s.execute(select(Community).where(Community.platform == platform, Community.community == community)).scalar_one_or_none()
     if not result.cases:
         raise NotFound(f"community {community}")
+    views.log_community_view(db_of(request), viewer.actor, platform, community, result.cases)
     return render(request, "community.html", viewer, result=result, platform=platform, community=community, info=info)
 
 
