@@ -91,3 +91,33 @@ def test_denied_actions_and_community_views_are_audited(client_as, loaded):
     view = [payload_of(e) for e in rows if e.kind == "view"]
     assert view and view[0]["what"] == "community" and view[0]["community"] == "c1"
     assert any(e.child_safety for e in rows if e.kind == "view")  # c1 holds a child-safety case
+
+
+def test_neighbour_table_lists_each_account_once_with_its_kinds(client_as, case_ids):
+    c, _ = client_as("investigator")
+    html = c.get(f"/cases/{case_ids['s1']}").text
+    table = re.search(r'<table class="neighbours".*?</table>', html, re.S).group(0)
+    rows = re.findall(r'<tr class="neighbour">(.*?)</tr>', table, re.S)
+    accounts = [re.sub(r"<[^>]+>", " ", r).split()[0] for r in rows]
+    assert len(accounts) == len(set(accounts)) == 4  # b1 follows and is messaged: one row
+    b1 = next(r for r in rows if "buyer_one" in r)
+    assert "message ×5" in b1 and "follow ×1" in b1 and "both ways" in b1
+    graph = c.get(f"/api/cases/{case_ids['s1']}/graph").json()
+    labels = {n["label"] for n in graph["nodes"]}
+    assert {"vexkin_shop", "buyer_one", "buyer_two", "helper_f"} <= labels
+    pairs = [frozenset((e["source"], e["target"])) for e in graph["edges"]]
+    assert len(pairs) == len(set(pairs))  # parallel edges are one edge
+
+
+def test_app_and_report_share_one_role_palette(client_as, case_ids):
+    from vigil import palette
+    from vigil.report import figures
+
+    assert figures.ROLE_COLOURS is palette.ROLE_COLOURS
+    c, _ = client_as("investigator")
+    css = c.get("/palette.css").text
+    graph = c.get(f"/api/cases/{case_ids['s1']}/graph").json()
+    for n in graph["nodes"]:
+        if n["role"] in palette.ROLE_COLOURS:
+            assert n["colour"] == palette.ROLE_COLOURS[n["role"]]
+            assert f".swatch.{n['role']} {{ background: {n['colour']}; }}" in css

@@ -8,11 +8,12 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
+from vigil import palette
 from vigil.cases import claims, decisions, exports, queue, users, views
 from vigil.cases import events as ev
 from vigil.cases import permissions as perm
@@ -45,6 +46,12 @@ def render(request: Request, name: str, viewer: Viewer | None = None, status_cod
 
 def back(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
+
+
+@router.get("/palette.css")
+def palette_css() -> Response:
+    """Role colours as CSS, from the palette the report uses too (no data: served to anyone)."""
+    return Response(palette.stylesheet(), media_type="text/css")
 
 
 @router.get("/login", response_class=HTMLResponse)
