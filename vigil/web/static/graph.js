@@ -20,7 +20,7 @@
     container: box,
     elements: elements,
     minZoom: 0.5, maxZoom: 2.5, wheelSensitivity: 0.3,
-    layout: { name: "concentric", animate: false, padding: 40, minNodeSpacing: 70, avoidOverlap: true,
+    layout: { name: "concentric", animate: false, padding: 40, minNodeSpacing: 70, avoidOverlap: true, spacingFactor: 1.4,
               concentric: function (n) { return n.data("center") ? 2 : 1; }, levelWidth: function () { return 1; } },
     style: [
       { selector: "node", style: { "label": "data(label)", "font-size": 13, "width": 22, "height": 22,
