@@ -121,3 +121,35 @@ def test_app_and_report_share_one_role_palette(client_as, case_ids):
         if n["role"] in palette.ROLE_COLOURS:
             assert n["colour"] == palette.ROLE_COLOURS[n["role"]]
             assert f".swatch.{n['role']} {{ background: {n['colour']}; }}" in css
+
+
+def test_a_neighbour_without_a_case_is_labelled_by_its_handle_but_a_hidden_case_is_not(db_url, tmp_path):
+    import pyarrow as pa
+
+    from tests.cases.fixtures import build_results
+    from tests.web.helpers import add_users
+    from vigil import schemas
+    from vigil.cases import load_results
+    from vigil.web.app import create_app
+    from vigil.workspace import Workspace
+    from fastapi.testclient import TestClient
+
+    out = build_results(tmp_path / "results")
+    ws = Workspace(out / "workspace")
+    accounts = ws.read("accounts").to_pylist()
+    accounts.append({"platform": "photogram", "account_id": "x9", "handle": "x9_fan", "display_name": "X9", "bio": "",
+                     "_file": "accounts.jsonl", "_line": 99})
+    ws.write("accounts", pa.Table.from_pylist(accounts, schema=schemas.ACCOUNTS))
+    load_results(db_url, out)
+    add_users(db_url)
+    with open_db(db_url).reading() as s:
+        ids = {c.account_id: c.id for c in s.scalars(select(Case))}
+    c = TestClient(create_app(db_url))
+    login(c, "investigator")
+    labels = {n["label"] for n in c.get(f"/api/cases/{ids['s1']}/graph").json()["nodes"]}
+    assert "x9_fan" in labels and "x9" not in labels
+    r = TestClient(create_app(db_url))
+    login(r, "reviewer")
+    html = r.get(f"/cases/{ids['b1']}").text  # s1 is a child-safety case the reviewer may not see
+    assert "vexkin_shop" not in html and ">s1<" in html
+    c.close(), r.close()

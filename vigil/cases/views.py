@@ -88,6 +88,7 @@ def get_case(db: Database, actor: Actor, case_id: int) -> CaseDetail:
         link_rows = list(s.scalars(select(Link).where(Link.case_id == case.id).order_by(Link.score.desc())))
         nb_rows = list(s.scalars(select(Neighbour).where(Neighbour.case_id == case.id).order_by(Neighbour.count.desc())))
         nb_cases = _cases_by_account(s, actor, [(case.platform, n.other_account) for n in nb_rows])
+        nb_with_case = _accounts_with_a_case(s, case.platform, [n.other_account for n in nb_rows])
         link_cases = _cases_by_account(s, actor, [(l.other_platform, l.other_account) for l in link_rows])
         history = [
             ev.event_dict(e)
@@ -103,7 +104,7 @@ def get_case(db: Database, actor: Actor, case_id: int) -> CaseDetail:
          "case": _case_ref(link_cases.get((l.other_platform, l.other_account)))}
         for l in link_rows
     ]
-    neighbours = aggregate_neighbours(nb_rows, {a: c for (_p, a), c in nb_cases.items()})
+    neighbours = aggregate_neighbours(nb_rows, {a: c for (_p, a), c in nb_cases.items()}, nb_with_case)
     detail = CaseDetail(
         case=case,
         hits=[(h, evidence_span(h)) for h in hits],
@@ -132,20 +133,32 @@ def _cases_by_account(s, actor: Actor, keys: list[tuple[str, str]]) -> dict[tupl
     return out
 
 
+def _accounts_with_a_case(s, platform: str, accounts: list[str]) -> set[str]:
+    """Which of these accounts have a case at all, seen or not: their stored handle is withheld
+    (a case's handle shows only through the case, to those who may see it)."""
+    out: set[str] = set()
+    accounts = list(dict.fromkeys(accounts))
+    for i in range(0, len(accounts), 500):
+        out |= set(s.scalars(select(Case.account_id).where(Case.platform == platform,
+                                                             Case.account_id.in_(accounts[i : i + 500]))))
+    return out
+
+
 def _case_ref(c: Case | None) -> dict | None:
     if c is None:
         return None
     return {"id": c.id, "score": c.score, "role": c.role, "status": c.status, "decision": c.decision}
 
 
-def aggregate_neighbours(rows: list[Neighbour], cases: dict[str, Case]) -> list[dict]:
+def aggregate_neighbours(rows: list[Neighbour], cases: dict[str, Case], with_case: set[str] = frozenset()) -> list[dict]:
     """One entry per other account, its interaction kinds and directions together (the table and
     the network view both list an account once), strongest first."""
     out: dict[str, dict] = {}
     for n in rows:
         c = cases.get(n.other_account)
+        handle = c.handle if c is not None else (None if n.other_account in with_case else n.other_handle)
         e = out.setdefault(n.other_account, {
-            "account_id": n.other_account, "handle": c.handle if c is not None and c.handle else None,
+            "account_id": n.other_account, "handle": handle or None,
             "directions": set(), "kinds": {}, "count": 0, "case": _case_ref(c)})
         e["directions"].add(n.direction)
         e["kinds"][n.kind] = e["kinds"].get(n.kind, 0) + n.count
