@@ -77,6 +77,7 @@ def test_bulk_decision_over_a_community_and_undo(page_as):
     page.goto("/communities/photogram/c2")
     rows = page.locator("tr.case-row").count()
     assert rows == 3
+    page.check("input.select-all")
     page.select_option('#bulk-form select[name="decision"]', "clear")
     page.fill('#bulk-form input[name="note"]', "not a sale ring")
     page.click('#bulk-form button[type="submit"]')
@@ -120,3 +121,32 @@ def test_media_stays_blurred_until_clicked(page_as, case_ids, loaded):
 
     with open_db(loaded).reading() as s:
         assert s.scalars(select(Event.actor).where(Event.kind == "reveal")).all() == ["child_safety_reviewer"]
+
+
+def test_network_view_is_readable_and_the_page_has_no_csp_violation(page_as, case_ids, tmp_path):
+    page = page_as("investigator")
+    if not page.locator('script[src*="cytoscape"]').count() and page.goto("/static/vendor/cytoscape/cytoscape.min.js").status != 200:
+        pytest.skip("cytoscape is not installed (npm ci --prefix vigil/web)")
+    console = []
+    page.on("console", lambda m: console.append(m.text))
+    page.set_viewport_size({"width": 1280, "height": 1000})
+    page.goto(f"/cases/{case_ids['s1']}")
+    page.wait_for_selector('#graph[data-ready="1"] canvas')
+    assert page.locator("#graph-legend").is_visible()
+    legend = page.inner_text("#graph-legend")
+    assert all(r in legend for r in ("seller", "buyer", "facilitator", "same person"))
+    nodes = page.evaluate("""() => document.getElementById('graph').vigilGraph.nodes().map(n => {
+        const b = n.renderedBoundingBox({includeLabels: true});
+        return {label: n.data('label'), x1: b.x1, y1: b.y1, x2: b.x2, y2: b.y2};
+    })""")
+    labels = {n["label"] for n in nodes}
+    assert {"vexkin_shop", "buyer_one", "buyer_two", "helper_f"} <= labels
+    assert not any(label.isdigit() for label in labels)
+    for i, a in enumerate(nodes):
+        for b in nodes[i + 1:]:
+            overlap = a["x1"] < b["x2"] and b["x1"] < a["x2"] and a["y1"] < b["y2"] and b["y1"] < a["y2"]
+            assert not overlap, (a, b)
+    shot = tmp_path / "network.png"
+    page.locator("#graph").screenshot(path=str(shot))
+    assert shot.stat().st_size > 10_000
+    assert not [m for m in console if "Content Security Policy" in m or "Content-Security-Policy" in m]

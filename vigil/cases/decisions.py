@@ -52,7 +52,8 @@ def bulk_decide(
     case_ids: list[int] | None = None,
     community: tuple[str, str] | None = None,
 ) -> dict:
-    """Decide every case of a selection or of a community that is open or held by the actor.
+    """Decide every case of a selection or of a community that is open or held by the actor;
+    given both, only the selected cases that belong to the community.
 
     Cases the actor may not see are never touched (nor counted); cases held by someone else or
     already decided are skipped and reported, not overwritten.
@@ -60,8 +61,8 @@ def bulk_decide(
     actor.require(perm.BULK)
     if decision not in ev.DECISIONS:
         raise ValueError(f"unknown decision {decision!r}; known: {', '.join(ev.DECISIONS)}")
-    if (case_ids is None) == (community is None):
-        raise ValueError("give either case ids or a community")
+    if case_ids is None and community is None:
+        raise ValueError("give case ids or a community")
     bulk_id = uuid.uuid4().hex
     payload = {"decision": decision, "note": _clean_note(note), "bulk_id": bulk_id}
     decided, skipped = [], []
@@ -72,7 +73,7 @@ def bulk_decide(
             if len(ids) > BULK_MAX_CASES:
                 raise ValueError(f"{len(ids)} cases selected; at most {BULK_MAX_CASES} in one action")
             where.append(Case.id.in_(ids))
-        else:
+        if community is not None:
             platform, name = community
             where += [Case.platform == platform, Case.community == name]
         # Locks in id order, so two bulk actions over overlapping sets cannot deadlock.

@@ -30,6 +30,8 @@ VIEW, REVEAL, EXPORT, LOGIN, LOGIN_FAILED, LOGOUT, LOAD = "view", "reveal", "exp
 USER_CREATED, USER_ROLES, USER_DISABLED = "user_created", "user_roles", "user_disabled"
 # A username reached the failed sign-in limit and is refused until the payload's `locked_until`.
 LOGIN_LOCKED = "login_locked"
+# A signed-in user was refused (403): probing beyond one's role is itself worth an auditor's look.
+DENIED = "denied"
 
 # Reviewer decision -> the role label it gives the graph stage (None: no label, e.g. escalate).
 DECISIONS: dict[str, str | None] = {

@@ -241,8 +241,11 @@ def _select_details(con) -> dict[str, list[dict]]:
                 PARTITION BY p.platform, p.account_id
                 ORDER BY (c2.account_id IS NOT NULL) DESC, p.count DESC, p.other_account, p.kind, p.direction) AS rk
               FROM pairs p LEFT JOIN c c2 ON c2.platform = p.platform AND c2.account_id = p.other_account)
-            SELECT platform, account_id, other_account, direction, kind, CAST(count AS INTEGER) AS count
-            FROM ranked WHERE rk <= {MAX_NEIGHBOURS_PER_CASE}""",
+            SELECT r.platform, r.account_id, r.other_account, a.handle AS other_handle, r.direction, r.kind,
+                   CAST(r.count AS INTEGER) AS count
+            FROM ranked r LEFT JOIN (SELECT DISTINCT ON (platform, account_id) platform, account_id, handle FROM accounts) a
+              ON a.platform = r.platform AND a.account_id = r.other_account
+            WHERE r.rk <= {MAX_NEIGHBOURS_PER_CASE}""",
     )
     return {"hits": hits, "media": media, "links": links, "neighbours": neighbours}
 

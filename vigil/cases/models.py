@@ -182,6 +182,8 @@ class Neighbour(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     other_account: Mapped[str] = mapped_column(String(128))
+    # Shown only when the other account has no case: a case's handle is shown only to who may see it.
+    other_handle: Mapped[str | None] = mapped_column(String(128), nullable=True)
     direction: Mapped[str] = mapped_column(String(4))  # out: case acts on other; in: other acts on case
     kind: Mapped[str] = mapped_column(String(16))
     count: Mapped[int] = mapped_column(Integer, default=1)

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import and_, or_, select
 
+from vigil import palette
 from vigil.cases import claims
 from vigil.cases import events as ev
 from vigil.cases import permissions as perm
@@ -68,6 +69,13 @@ def log_view(db: Database, actor: Actor, case: Case, what: str = "case") -> None
                       payload={"what": what})
 
 
+def log_community_view(db: Database, actor: Actor, platform: str, community: str, cases: list[Case]) -> None:
+    """A community page lists many accounts at once: always logged, flagged when any listed case is child-safety."""
+    with db.writing() as s:
+        ev.append(s, ev.VIEW, actor_id=actor.id, actor=actor.name, child_safety=any(c.child_safety for c in cases),
+                  payload={"what": "community", "platform": platform, "community": community, "cases": len(cases)})
+
+
 def get_case(db: Database, actor: Actor, case_id: int) -> CaseDetail:
     actor.require(perm.READ_CASES)
     with db.reading() as s:
@@ -80,6 +88,7 @@ def get_case(db: Database, actor: Actor, case_id: int) -> CaseDetail:
         link_rows = list(s.scalars(select(Link).where(Link.case_id == case.id).order_by(Link.score.desc())))
         nb_rows = list(s.scalars(select(Neighbour).where(Neighbour.case_id == case.id).order_by(Neighbour.count.desc())))
         nb_cases = _cases_by_account(s, actor, [(case.platform, n.other_account) for n in nb_rows])
+        nb_with_case = _accounts_with_a_case(s, case.platform, [n.other_account for n in nb_rows])
         link_cases = _cases_by_account(s, actor, [(l.other_platform, l.other_account) for l in link_rows])
         history = [
             ev.event_dict(e)
@@ -95,11 +104,7 @@ def get_case(db: Database, actor: Actor, case_id: int) -> CaseDetail:
          "case": _case_ref(link_cases.get((l.other_platform, l.other_account)))}
         for l in link_rows
     ]
-    neighbours = [
-        {"account_id": n.other_account, "direction": n.direction, "kind": n.kind, "count": n.count,
-         "case": _case_ref(nb_cases.get((case.platform, n.other_account)))}
-        for n in nb_rows
-    ]
+    neighbours = aggregate_neighbours(nb_rows, {a: c for (_p, a), c in nb_cases.items()}, nb_with_case)
     detail = CaseDetail(
         case=case,
         hits=[(h, evidence_span(h)) for h in hits],
@@ -128,32 +133,70 @@ def _cases_by_account(s, actor: Actor, keys: list[tuple[str, str]]) -> dict[tupl
     return out
 
 
+def _accounts_with_a_case(s, platform: str, accounts: list[str]) -> set[str]:
+    """Which of these accounts have a case at all, seen or not: their stored handle is withheld
+    (a case's handle shows only through the case, to those who may see it)."""
+    out: set[str] = set()
+    accounts = list(dict.fromkeys(accounts))
+    for i in range(0, len(accounts), 500):
+        out |= set(s.scalars(select(Case.account_id).where(Case.platform == platform,
+                                                             Case.account_id.in_(accounts[i : i + 500]))))
+    return out
+
+
 def _case_ref(c: Case | None) -> dict | None:
     if c is None:
         return None
     return {"id": c.id, "score": c.score, "role": c.role, "status": c.status, "decision": c.decision}
 
 
+def aggregate_neighbours(rows: list[Neighbour], cases: dict[str, Case], with_case: set[str] = frozenset()) -> list[dict]:
+    """One entry per other account, its interaction kinds and directions together (the table and
+    the network view both list an account once), strongest first."""
+    out: dict[str, dict] = {}
+    for n in rows:
+        c = cases.get(n.other_account)
+        handle = c.handle if c is not None else (None if n.other_account in with_case else n.other_handle)
+        e = out.setdefault(n.other_account, {
+            "account_id": n.other_account, "handle": handle or None,
+            "directions": set(), "kinds": {}, "count": 0, "case": _case_ref(c)})
+        e["directions"].add(n.direction)
+        e["kinds"][n.kind] = e["kinds"].get(n.kind, 0) + n.count
+        e["count"] += n.count
+    for e in out.values():
+        e["direction"] = "both" if len(e["directions"]) > 1 else next(iter(e["directions"]))
+        del e["directions"]
+        e["kinds"] = dict(sorted(e["kinds"].items(), key=lambda kv: (-kv[1], kv[0])))
+        e["kind_summary"] = ", ".join(f"{k} ×{v}" for k, v in e["kinds"].items())
+    return sorted(out.values(), key=lambda e: (-e["count"], e["account_id"]))
+
+
 def neighbourhood_graph(d: CaseDetail) -> dict:
-    """Nodes and edges for the network view (cytoscape's element format)."""
+    """Nodes (labelled by handle) and one edge per neighbour (its kinds in one label) for the
+    network view, in cytoscape's element format; colours come from the shared palette."""
     c = d.case
     center = f"{c.platform}:{c.account_id}"
-    nodes = {center: {"id": center, "label": c.handle or c.account_id, "role": c.role, "case_id": c.id, "center": True}}
+    nodes = {center: {"id": center, "label": c.handle or c.account_id, "role": c.role, "case_id": c.id, "center": True,
+                      "colour": palette.role_colour(c.role)}}
     edges = []
     for n in d.neighbours:
         nid = f"{c.platform}:{n['account_id']}"
         ref = n["case"]
-        nodes.setdefault(nid, {"id": nid, "label": n["account_id"], "role": ref["role"] if ref else "account",
-                               "case_id": ref["id"] if ref else None, "center": False})
-        src, dst = (center, nid) if n["direction"] == "out" else (nid, center)
-        edges.append({"id": f"e{len(edges)}", "source": src, "target": dst, "kind": n["kind"], "count": n["count"]})
+        role = ref["role"] if ref else "account"
+        nodes.setdefault(nid, {"id": nid, "label": n["handle"] or n["account_id"], "role": role,
+                               "case_id": ref["id"] if ref else None, "center": False,
+                               "colour": palette.role_colour(ref["role"] if ref else None)})
+        src, dst = (nid, center) if n["direction"] == "in" else (center, nid)
+        edges.append({"id": f"e{len(edges)}", "source": src, "target": dst, "kind": n["kind_summary"],
+                      "kinds": list(n["kinds"]), "both": n["direction"] == "both", "count": n["count"]})
     for link in d.links:
         nid = f"{link['platform']}:{link['account_id']}"
         ref = link["case"]
         nodes.setdefault(nid, {"id": nid, "label": f"{link['platform']}:{link['account_id']}",
                                "role": ref["role"] if ref else "account", "case_id": ref["id"] if ref else None,
-                               "center": False})
-        edges.append({"id": f"e{len(edges)}", "source": center, "target": nid, "kind": "same-person", "count": 1})
+                               "center": False, "colour": palette.role_colour(ref["role"] if ref else None)})
+        edges.append({"id": f"e{len(edges)}", "source": center, "target": nid, "kind": "same person",
+                      "kinds": ["same-person"], "both": False, "count": 1, "colour": palette.LINK_COLOUR})
     return {"nodes": list(nodes.values()), "edges": edges}
 
 

@@ -21,7 +21,7 @@ from matplotlib.collections import LineCollection  # noqa: E402
 from vigil.audit import plots as audit_plots  # noqa: E402
 from vigil.report.results import ESCALATE_ROLES, Results  # noqa: E402
 
-ROLE_COLOURS = {"seller": "#d62728", "buyer": "#1f77b4", "facilitator": "#ff7f0e", "none": "#bbbbbb"}
+from vigil.palette import LINK_COLOUR, ROLE_COLOURS  # noqa: E402  (one scheme with the review app)
 MAP_MAX_NODES = 400  # beyond this a force layout is unreadable; the strongest accounts are kept
 MAP_LABELS = 12
 NETWORK_EDGE_KINDS = ("follow", "message", "comment", "mention", "repost", "like")
@@ -83,7 +83,7 @@ def network_map(res: Results) -> str:
     rng = np.random.default_rng(7)
     xy = np.array(g.layout_fruchterman_reingold(niter=300, seed=rng.random((len(keys), 2)).tolist()).coords)
     fig, ax = plt.subplots(figsize=(9, 7))
-    for is_link, style, colour, alpha in ((False, "solid", "#555555", 0.25), (True, "dashed", "#6a3d9a", 0.9)):
+    for is_link, style, colour, alpha in ((False, "solid", "#555555", 0.25), (True, "dashed", LINK_COLOUR, 0.9)):
         segs = [[xy[i], xy[j]] for (i, j), lk in edges.items() if lk == is_link]
         if segs:
             ax.add_collection(LineCollection(segs, linestyles=style, colors=colour, alpha=alpha, linewidths=0.7))

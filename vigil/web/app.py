@@ -33,6 +33,16 @@ SECURITY_HEADERS = {
 }
 
 
+def log_denied(request: Request, reason: str) -> None:
+    """Write a signed-in user's refusal to the audit log (an anonymous request is a 401, not logged here)."""
+    viewer = getattr(request.state, "viewer", None)
+    if viewer is None:
+        return
+    with request.app.state.db.writing() as s:
+        ev.append(s, ev.DENIED, actor_id=viewer.actor.id, actor=viewer.actor.name,
+                  payload={"method": request.method, "path": request.url.path, "reason": reason[:200]})
+
+
 def create_app(db_url: str | None = None, *, secure_cookies: bool = False, graph_lib: Path | None = GRAPH_LIB) -> FastAPI:
     """The app over the database at `db_url` (migrated on start)."""
     app = FastAPI(title="vigil review", version="1", docs_url=None, redoc_url=None, openapi_url="/openapi.json")
@@ -54,6 +64,8 @@ def create_app(db_url: str | None = None, *, secure_cookies: bool = False, graph
         return response
 
     def failure(request: Request, status: int, message: str) -> Response:
+        if status == 403:
+            log_denied(request, message)
         if request.url.path.startswith("/api/") or request.url.path == "/openapi.json":
             return JSONResponse({"detail": message}, status_code=status)
         if status == 401:

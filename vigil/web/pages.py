@@ -7,17 +7,18 @@ import hmac
 from pathlib import Path
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
+from vigil import palette
 from vigil.cases import claims, decisions, exports, queue, users, views
 from vigil.cases import events as ev
 from vigil.cases import permissions as perm
 from vigil.cases.models import Community
-from vigil.cases.transitions import NotFound
+from vigil.cases.transitions import Actor, NotFound
 from vigil.web import auth
 from vigil.web.auth import Viewer, db_of, require
 
@@ -45,6 +46,12 @@ def render(request: Request, name: str, viewer: Viewer | None = None, status_cod
 
 def back(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
+
+
+@router.get("/palette.css")
+def palette_css() -> Response:
+    """Role colours as CSS, from the palette the report uses too (no data: served to anyone)."""
+    return Response(palette.stylesheet(), media_type="text/css")
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -79,7 +86,7 @@ def login(request: Request, username: str = Form(...), password: str = Form(...)
     if user is None:
         return login_page(request, error=auth.WRONG_LOGIN)
     token, _csrf = auth.start_session(db, user)
-    resp = back("/queue")
+    resp = back(landing_page(Actor(user.id, user.username, user.role_set)))
     resp.set_cookie(auth.SESSION_COOKIE, token, httponly=True, samesite="strict", secure=request.app.state.secure_cookies,
                     max_age=int(auth.SESSION_LIFETIME.total_seconds()))
     resp.delete_cookie(auth.LOGIN_CSRF_COOKIE, path="/login")
@@ -97,13 +104,25 @@ def logout(request: Request, viewer: Viewer = require(perm.SIGNED_IN)):
     return resp
 
 
+def landing_page(actor: Actor) -> str:
+    """The first page this user may see: the queue for case readers, the log for auditors, else
+    the signed-in page that names their (empty) roles, never a 403."""
+    if actor.can(perm.READ_CASES):
+        return "/queue"
+    if actor.can(perm.READ_EVENTS):
+        return "/audit"
+    return "/me"
+
+
 @router.get("/")
 def home(viewer: Viewer = require(perm.SIGNED_IN)):
-    if viewer.can(perm.READ_CASES):
-        return back("/queue")
-    if viewer.can(perm.READ_EVENTS):
-        return back("/audit")
-    return back("/login")
+    return back(landing_page(viewer.actor))
+
+
+@router.get("/me", response_class=HTMLResponse)
+def me_page(request: Request, viewer: Viewer = require(perm.SIGNED_IN)) -> HTMLResponse:
+    """Where a user whose roles grant no page lands: who they are, and whom to ask."""
+    return render(request, "me.html", viewer)
 
 
 @router.get("/queue", response_class=HTMLResponse)
@@ -174,23 +193,25 @@ def community_page(platform: str, community: str, request: Request, viewer: View
         info = s.execute(select(Community).where(Community.platform == platform, Community.community == community)).scalar_one_or_none()
     if not result.cases:
         raise NotFound(f"community {community}")
+    views.log_community_view(db_of(request), viewer.actor, platform, community, result.cases)
     return render(request, "community.html", viewer, result=result, platform=platform, community=community, info=info)
 
 
 @router.post("/bulk", response_class=HTMLResponse)
 async def bulk_form(request: Request, viewer: Viewer = require(perm.BULK)) -> HTMLResponse:
+    """Decide the ticked cases. A community page posts its name too, which only narrows the
+    ticked cases to that community: the action never reaches a case nobody ticked."""
     form = await request.form()
-    decision, note = str(form.get("decision", "")), str(form.get("note", ""))
+    decision, note = str(form.get("decision", "")).strip(), str(form.get("note", ""))
+    if not decision:
+        raise HTTPException(422, "choose a decision: a bulk action has no default")
+    ids = [int(v) for v in form.getlist("case_id")]
+    if not ids:
+        raise HTTPException(422, "select at least one case")
     platform, community = form.get("platform"), form.get("community")
-    db = db_of(request)
-    if community:
-        result = await run_in_threadpool(decisions.bulk_decide, db, viewer.actor, decision, note,
-                                         community=(str(platform), str(community)))
-    else:
-        ids = [int(v) for v in form.getlist("case_id")]
-        if not ids:
-            raise ValueError("select at least one case")
-        result = await run_in_threadpool(decisions.bulk_decide, db, viewer.actor, decision, note, case_ids=ids)
+    scope = (str(platform), str(community)) if community else None
+    result = await run_in_threadpool(decisions.bulk_decide, db_of(request), viewer.actor, decision, note,
+                                     case_ids=ids, community=scope)
     return render(request, "bulk_done.html", viewer, result=result, undone=None)
 
 
