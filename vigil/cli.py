@@ -35,13 +35,16 @@ def investigate(
     pdq_threshold: int = typer.Option(31, "--pdq-threshold", min=0, max=256, help="Largest PDQ distance that matches."),
     dihedral: bool = typer.Option(False, "--dihedral", help="Also match rotated and mirrored media."),
     db: Optional[str] = typer.Option(None, "--db", help="Load the findings into this review database (SQLAlchemy URL)."),
+    platforms: Optional[Path] = typer.Option(None, "--platforms", exists=True, dir_okay=False,
+                                             help="Platform registry YAML extending/overriding the shipped one."),
     progress: bool = typer.Option(True, "--progress/--no-progress"),
 ) -> None:
     """Find the network in an export and write the contract's result files."""
     from vigil.pipeline import RunOptions, investigate as run
 
     opts = RunOptions(export_dir=export_dir, lexicon=lexicon, hashes=list(hashes), out_dir=out,
-                      seeds=seeds, pdq_threshold=pdq_threshold, dihedral=dihedral, db_url=db)
+                      seeds=seeds, pdq_threshold=pdq_threshold, dihedral=dihedral, db_url=db,
+                      platforms=platforms)
     with bars(progress):
         summary = run(opts)
     print_summary(summary, out)
