@@ -34,6 +34,7 @@ class Rule:
     pattern: str  # hyperscan syntax, light view (already lower case)
     verify: Callable[[str, str], tuple[str, str, int] | None] | None = None
     context: str = "use"  # context of an unverified hit ("adult" for adult-only claims)
+    tags: tuple[str, ...] = ()  # intent the graph stage reads (lexicon TAGS)
     # verify(matched, before) -> (signal name, context, start shift) or None to drop the hit
 
 
@@ -77,7 +78,8 @@ RULES: tuple[Rule, ...] = (
     Rule("age_label", "age", 0.8, r"\bage[sd]?\s*[:=]?\s*\d{1,2}\b", _age),
     Rule("age_im", "age", 0.8, r"\b(?:i'?m|i\s+am|im)\s+(?:only\s+|just\s+)?\d{1,2}(?:\s*(?:y/?o|yo|(?:yrs?|years?)[\s-]*old))?(?:\s*$|\s*[,.!|/)]|\s+(?:and|&|but|from|in|turning))", _age),
     Rule("age_plus", "age", 1.0, r"\b\d{2}\s*\+", _adult_plus),
-    Rule("age_adult", "age", 1.0, r"\b(?:adults?\s+only|18\s*plus|over\s+18|nsfw)\b", context="adult"),
+    Rule("age_adult", "age", 1.0, r"\b(?:adults?\s+only|18\s*plus|over\s+18|nsfw)\b", context="adult",
+         tags=("adult",)),
     Rule("age_minor", "age", 0.8, r"\b(?:underage|under\s*18|u18|middle\s+school(?:er)?|[5-9]th\s+grade(?:r)?)\b"),
     # --- sale, menu, price
     Rule("price", "sale", 0.4, r"(?:\$|€|£)\s?\d{1,5}(?:[.,]\d{2})?\b|\b\d{1,5}(?:[.,]\d{2})?\s?(?:\$|€|£|usd|eur|gbp|dollars|bucks)"),
@@ -104,6 +106,10 @@ RULES: tuple[Rule, ...] = (
          r"|interested|next\s+drop|still\s+available|can\s+i\s+buy|where\s+can\s+i\s+(?:get|buy)|wtb|want\s+to\s+buy"
          r"|how\s+(?:do\s+i|to|can\s+i)\s+(?:buy|order|pay|get\s+it)|send\s+(?:me\s+)?(?:the\s+)?(?:menu|link|prices?))\b"),
     Rule("request_question", "request", 0.5, r"\b(?:price|prices|link|menu|cost|rates?)\s*\?"),
+    # --- re-creation after a ban ("follow my backup", "new acc")
+    Rule("backup", "other", 0.5,
+         r"\b(?:(?:follow\s+)?my\s+backup|backup\s+acc(?:ount)?|new\s+acc(?:ount)?|old\s+acc(?:ount)?\s+got\s+(?:deleted|banned)"
+         r"|main\s+(?:got\s+)?(?:banned|deleted))\b|\bbackup\s*[:@]", tags=("backup",)),
 )
 
 # Text that warns about, reports or studies a term: its hits are evidence of a different kind.
@@ -166,6 +172,8 @@ RULE_TRIGGERS: dict[str, tuple[str, ...]] = {
                 "interested", "next drop", "still available", "can i buy", "where can i", "wtb", "want to buy",
                 "how do i", "how to", "how can i", "send me", "send the menu", "send the link", "send the price",
                 "send menu", "send link", "send price"),
+    "backup": ("my backup", "backup acc", "new acc", "old acc", "main got", "main banned", "main deleted", "backup:",
+               "backup :", "backup @", "backup@"),
     "request_question": tuple(f"{w}{sp}?" for w in ("price", "prices", "link", "menu", "cost", "rate", "rates")
                               for sp in ("", " ", "  ")),
 }

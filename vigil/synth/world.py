@@ -528,7 +528,8 @@ def _write_lexicon(path: Path, v: Vocab) -> None:
     for s in TRADE_PHRASES:
         sig.append({"id": "trade-" + s.replace(" ", "-"), "category": "trade", "kind": "term", "value": s, "weight": 0.3})
     for s in BACKUP_PHRASES[:3]:
-        sig.append({"id": "other-" + s.replace(" ", "-"), "category": "other", "kind": "term", "value": s, "weight": 0.5})
+        sig.append({"id": "other-" + s.replace(" ", "-"), "category": "other", "kind": "term", "value": s, "weight": 0.5,
+                    "tags": ["backup"]})
     header = "# Operator lexicon of a SYNTHETIC world made by vigil's generator: the explicit terms are invented.\n"
     path.write_text(header + yaml.safe_dump({"version": 1, "signals": sig}, allow_unicode=True, sort_keys=False),
                     encoding="utf-8")
