@@ -184,6 +184,18 @@ CUE_TRIGGERS: tuple[str, ...] = (
 )
 
 
+def _language_rules() -> tuple[tuple[Rule, ...], dict[str, tuple[str, ...]]]:
+    """The Spanish, Portuguese, French and German rules (signals/languages.py)."""
+    from vigil.signals.languages import RULE_SPECS
+
+    rules = tuple(Rule(name, cat, w, pat, _age if is_age else None) for name, cat, w, pat, is_age, _ in RULE_SPECS)
+    return rules, {name: trig for name, _, _, _, _, trig in RULE_SPECS}
+
+
+_LANG_RULES, _LANG_TRIGGERS = _language_rules()
+RULES = RULES + _LANG_RULES
+RULE_TRIGGERS = {**RULE_TRIGGERS, **_LANG_TRIGGERS}
+
 # A label shorter than this ("x") is a letter in ordinary text, not a platform before a handle.
 MIN_CONTACT_LABEL = 2
 _BASE_RULES, _BASE_TRIGGERS = RULES, dict(RULE_TRIGGERS)
