@@ -16,15 +16,18 @@ from vigil.evaluate import evaluate
 from vigil.pipeline import RunOptions, investigate
 from vigil.synth import generate_world
 
-KEYS = ("link_f1", "link_f1_network", "role_f1_seller", "role_f1_buyer", "role_f1_facilitator", "role_f1_any")
+KEYS = ("link_f1", "link_f1_network", "link_f1_cross_platform", "network_links_in_truth", "role_f1_seller", "role_f1_buyer", "role_f1_facilitator", "role_f1_any")
 
 
-def measure(root: Path, accounts: int, seed: int, real: bool) -> dict:
-    w = generate_world(root / "world", accounts=accounts, seed=seed, images=False, real_platform_names=real)
+def measure(root: Path, accounts: int, seed: int, real: bool, preset: str = "default") -> dict:
+    w = generate_world(root / "world", accounts=accounts, seed=seed, images=False, real_platform_names=real,
+                       preset=preset)
     investigate(RunOptions(export_dir=w.export_dir, lexicon=w.lexicon, hashes=[w.hashbank], seeds=w.seeds,
                            out_dir=root / "results"))
     m = evaluate(root / "results", w.truth_dir)
     s = dict(m["summary"])
+    s["link_f1_cross_platform"] = m["links"]["cross_platform"]["f1"]
+    s["network_links_in_truth"] = float(m["links"]["network"]["tp"] + m["links"]["network"]["fn"])
     for role in ("seller", "buyer", "facilitator", "any"):
         s[f"role_f1_{role}"] = m["roles"][role]["f1"]
     return s
@@ -34,11 +37,12 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--accounts", type=int, default=2000)
     ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument("--preset", default="default")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        inv = measure(Path(tmp) / "invented", a.accounts, a.seed, False)
-        real = measure(Path(tmp) / "real", a.accounts, a.seed, True)
-    print(f"world: {a.accounts} accounts, seed {a.seed}")
+        inv = measure(Path(tmp) / "invented", a.accounts, a.seed, False, a.preset)
+        real = measure(Path(tmp) / "real", a.accounts, a.seed, True, a.preset)
+    print(f"world: {a.accounts} accounts, seed {a.seed}, preset {a.preset}")
     print(f"{'metric':<22}{'invented':>10}{'real':>10}{'diff':>10}")
     for k in KEYS:
         if k in inv:
