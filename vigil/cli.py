@@ -48,13 +48,16 @@ def investigate(
     dihedral: bool = typer.Option(False, "--dihedral", help="Also match rotated and mirrored media."),
     db: Optional[str] = typer.Option(None, "--db", help="Also load the findings into this review database "
                                      "(SQLAlchemy URL, e.g. sqlite:///vigil.db or postgresql+psycopg://host/db)."),
+    platforms: Optional[Path] = typer.Option(None, "--platforms", exists=True, dir_okay=False,
+                                             help="Platform registry YAML extending/overriding the shipped one."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars (off for logs and CI)."),
 ) -> None:
     """Find the network in an export and write the contract's result files."""
     from vigil.pipeline import RunOptions, investigate as run
 
     opts = RunOptions(export_dir=export_dir, lexicon=lexicon, hashes=list(hashes), out_dir=out,
-                      seeds=seeds, pdq_threshold=pdq_threshold, dihedral=dihedral, db_url=db)
+                      seeds=seeds, pdq_threshold=pdq_threshold, dihedral=dihedral, db_url=db,
+                      platforms=platforms)
     with bars(progress):
         summary = run(opts)
     print_summary(summary, out)

@@ -29,3 +29,17 @@ class OperatorError(Exception):
         if self.hint:
             out.append(self.hint)
         return out
+
+
+def yaml_problem(e: Exception) -> str:
+    """Where a YAML error really is: the construct left open, not where the parser gave up.
+
+    An unclosed quote on line 12 makes PyYAML stop at the end of the file; its `context_mark`
+    holds the line where the quoted scalar (or block, or flow) began, which is what to fix."""
+    problem = getattr(e, "problem", None) or str(e)
+    context, cmark, pmark = getattr(e, "context", None), getattr(e, "context_mark", None), getattr(e, "problem_mark", None)
+    if cmark is not None and context:
+        at = f" (the parser stopped at line {pmark.line + 1})" if pmark is not None and pmark.line != cmark.line else ""
+        return f"line {cmark.line + 1}: not valid YAML: {context} started here: {problem}{at}"
+    where = f"line {pmark.line + 1}" if pmark is not None else "line ?"
+    return f"{where}: not valid YAML: {problem}"

@@ -33,6 +33,7 @@ class RunOptions:
     pdq_threshold: int = 31
     dihedral: bool = False
     db_url: str | None = None
+    platforms: Path | None = None  # operator's platform registry (extends the shipped one)
 
 
 @dataclass
@@ -79,6 +80,9 @@ def investigate(opts: RunOptions) -> RunSummary:
 
     # Operator inputs are validated before any data is read or any folder made: a broken lexicon
     # fails in seconds and leaves no half-made results folder behind.
+    from vigil.platforms import load_registry, use_registry
+
+    use_registry(load_registry(opts.platforms))  # before the lexicon: the contact rules come from it
     lexicon = signals.load_lexicon(opts.lexicon)
     bank = media.load_banks(opts.hashes, pdq_threshold=opts.pdq_threshold)
     seeds = ingest.read_seeds(opts.seeds) if opts.seeds else schemas.SEEDS.empty_table()

@@ -107,6 +107,7 @@ SIGNAL_HITS = pa.schema(
         ("end", pa.int32()),
         ("matched", pa.string()),  # the matched span as written
         ("obfuscated", pa.bool_()),  # matched only after normalisation
+        ("tags", pa.string()),  # ",backup,request," of the signal (lexicon `tags`, builtin intent); "" none
     ]
 )
 # account_signals: PLATFORM_KEY + numeric feature columns named sig_<...>; free-form beyond the key.

@@ -70,10 +70,10 @@ def build(ws: Workspace) -> Workspace:
         posts.append({"platform": P, "post_id": pid, "account_id": aid, "text": text, "reply_to": reply_to,
                       "kind": kind, "created_at": T0 - timedelta(days=days)})
 
-    def hit(aid, pid, category, signal_id, matched, context="use", field="text"):
+    def hit(aid, pid, category, signal_id, matched, context="use", field="text", tags=""):
         hits.append({"platform": P, "account_id": aid, "post_id": pid, "field": field, "signal_id": signal_id,
                      "category": category, "weight": 1.0, "context": context, "start": 0, "end": len(matched),
-                     "matched": matched, "obfuscated": False})
+                     "matched": matched, "obfuscated": False, "tags": tags})
 
     def sig(aid, evidence="", **kw):
         """The per-account sums, and profile hits behind the selling categories (signals writes
@@ -187,7 +187,8 @@ def build(ws: Workspace) -> Workspace:
         edge(s, "k1")
     edge("k1", "s2")
     post("s2-bk", "s2", "follow my backup @fresh.acc.x")
-    hit("s2", "s2-bk", "other", "other-follow-my-backup", "follow my backup")
+    # Its id says nothing: intent is the entry's `tags`, not how the operator named it.
+    hit("s2", "s2-bk", "other", "entry-17", "follow my backup", tags=",backup,")
     edge("n3", "k2")
     # Advocate: follows the ring to monitor it, quotes the terms to warn, asks nothing.
     for s in SELLERS:

@@ -18,16 +18,21 @@ from vigil.graph.build import AccountGraph, _has_view
 SIGNAL_COLUMNS = ("explicit", "age_minor", "age_adult", "sale", "contact", "payment", "trade",
                   "request", "other", "warn", "n_hit_posts", "n_posts")
 
-# A hit counts as buyer-request language when signals tagged it so (category or builtin id).
-REQUEST_HIT = "(lower(h.category) = 'request' OR lower(h.signal_id) LIKE '%request%')"
+# Intent is read from a hit's category and tags (lexicon `tags`, builtin rules), never from how an
+# operator named an entry.
+def _tagged(tag: str) -> str:
+    return f"(coalesce(h.tags, '') LIKE '%,{tag},%')"
+
+
+# A hit counts as buyer-request language when signals tagged it so (category or tag).
+REQUEST_HIT = f"(lower(h.category) = 'request' OR {_tagged('request')})"
 # Buying talk in a reply: asking (request language), paying ("cashapp ready", "paid"), arranging
 # contact ("check dm"), naming the offer ("want the bundle") or the product (a code word). Under
 # an ordinary post these words mean little; under a flagged seller's post they are a buyer
 # dealing with that seller, whatever phrasing a given community prefers.
 BUYING_HIT = f"({REQUEST_HIT} OR lower(h.category) IN ('payment', 'contact', 'sale', 'explicit'))"
-# "follow my backup", "new acc": the lexicon's `other` category, or a builtin backup signal.
-BACKUP_HIT = ("(lower(h.signal_id) LIKE '%backup%' OR lower(h.signal_id) LIKE '%new-acc%' "
-              "OR lower(h.signal_id) LIKE '%new_acc%' OR lower(h.matched) LIKE '%backup%')")
+# "follow my backup", "new acc": a lexicon entry tagged `backup`, or the builtin backup rule.
+BACKUP_HIT = _tagged("backup")
 HANDLE_MENTION = r"@([A-Za-z0-9_][A-Za-z0-9_.]*[A-Za-z0-9_])"
 
 
@@ -188,7 +193,7 @@ def _own_space(con, ev: Evidence) -> None:
     if not (_has_view(con, "signal_hits") and _has_column(con, "posts", "reply_to")):
         return
     kind = "coalesce(p.kind, 'post') = 'comment'" if _has_column(con, "posts", "kind") else "false"
-    minor = "h.category = 'age' AND coalesce(h.context, 'use') = 'use' AND lower(h.signal_id) NOT LIKE '%adult%'"
+    minor = "h.category = 'age' AND coalesce(h.context, 'use') = 'use' AND NOT " + _tagged("adult")
     sums = ",\n".join(
         f"sum(CASE WHEN {minor if c == 'age_minor' else f'h.category = {chr(39)}{c}{chr(39)}'} "
         f"AND coalesce(h.context, 'use') = 'use' THEN h.weight ELSE 0 END) AS \"{c}\"" for c in OWN_SPACE)

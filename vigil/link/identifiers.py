@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from vigil.link.normalize import fold, handle_core
+from vigil.platforms.registry import PlatformEntry, Registry, active_registry
 
 
 def handle_text(value: str | None) -> str:
@@ -40,27 +41,84 @@ class Mentions:
     identifiers: set[str] = field(default_factory=set)
 
 
+_FEDI = re.compile(r"(?<![\w.])@([\w][\w.\-]{0,63})@((?:[a-z0-9][a-z0-9\-]*\.)+[a-z]{2,})", re.IGNORECASE)
+
+
+@dataclass
+class PlatformNames:
+    """How the export's platforms are written: labels (name, registry aliases) and registry entries.
+
+    An export platform named like a registry entry (`twitter`, `X`, `ig`) gets that entry's aliases,
+    hosts and profile forms; any other name (an invented platform) keeps its own name as its only
+    label and host label (`chirp.example/h`, `chirp: @h`)."""
+
+    labels: dict[str, str]  # folded label -> export platform
+    names: dict[str, str]  # folded export name -> export platform (host-label fallback)
+    entry_platform: dict[str, str]  # registry entry name -> export platform
+    entries: dict[str, PlatformEntry]  # export platform -> its registry entry
+    registry: Registry | None = None
+
+
+def platform_names(export_platforms, registry: Registry | None = None) -> PlatformNames:
+    reg = registry or active_registry()
+    labels, names, entry_platform, entries = {}, {}, {}, {}
+    for p in sorted(set(export_platforms)):
+        names[fold(p)] = p
+        labels[fold(p)] = p
+        e = reg.find(p)
+        if e is not None:
+            entry_platform.setdefault(e.name, p)
+            entries[p] = e
+            for lab in e.labels:
+                labels.setdefault(lab, p)
+    return PlatformNames(labels, names, entry_platform, entries, reg)
+
+
+def _as_names(platforms) -> PlatformNames:
+    if isinstance(platforms, PlatformNames):
+        return platforms
+    return platform_names(set(platforms.values()) if isinstance(platforms, dict) else platforms)
+
+
 def _url_parts(host: str, path: str | None) -> tuple[str, list[str]]:
     segs = [s for s in (path or "").split("/") if s and s.lower() not in _ROUTING_SEGMENTS]
     return host.lower(), segs
 
 
-def _host_platform(host: str, platforms: dict[str, str]) -> str | None:
-    """`chirp.example` or `m.chirp.com` belongs to platform `chirp` when that platform is in the export."""
-    labels = host.split(".")
-    for label in labels[:-1]:
-        p = platforms.get(label)
+def _host_platform(host: str, names: PlatformNames) -> tuple[str | None, PlatformEntry | None]:
+    """`x.com`, `mobile.twitter.com` belong to the export's twitter by the registry; otherwise
+    `chirp.example` or `m.chirp.com` belongs to platform `chirp` when that platform is in the export.
+    A registry host of a platform not in the export (`t.me`) gives its entry and no platform."""
+    e = names.registry.by_host(host) if names.registry else None
+    if e is not None:
+        return names.entry_platform.get(e.name), e
+    for label in host.split(".")[:-1]:
+        p = names.names.get(label)
         if p:
-            return p
-    return None
+            return p, names.entries.get(p)
+    return None, None
 
 
-def extract_mentions(bio: str | None, links: list[str] | None, platforms: dict[str, str]) -> Mentions:
+def _label_pattern(names: PlatformNames) -> re.Pattern | None:
+    if not names.labels:
+        return None
+    alts = "|".join(re.escape(lab) for lab in sorted(names.labels, key=len, reverse=True))
+    return re.compile(rf"(?<![\w.])({alts})\s*(?:[:=]\s*@?|\s@)([\w][\w.\-]{{1,}})", re.IGNORECASE)
+
+
+def _valid(names: PlatformNames, platform: str, handle: str) -> bool:
+    e = names.entries.get(platform)
+    return e is None or e.valid_handle(handle)
+
+
+def extract_mentions(bio: str | None, links: list[str] | None, platforms) -> Mentions:
     """Pointers to accounts on the export's platforms and the contact identifiers of one profile.
 
-    `platforms` maps a folded platform name to the platform id as written in the export.
+    `platforms`: a `PlatformNames` (see `platform_names`), or a dict folded name -> export platform.
     """
+    names = _as_names(platforms)
     out = Mentions()
+    label_re = _label_pattern(names)
     texts = [fold(bio)] + [fold(u) for u in (links or []) if u]
     for text in texts:
         if not text:
@@ -73,8 +131,16 @@ def extract_mentions(bio: str | None, links: list[str] | None, platforms: dict[s
             marked, host, path = m.group(1), m.group(2), m.group(3)
             if not marked and not path:
                 continue  # `sells.malik` is a dotted handle, not a web site
+            raw_path = path or ""
             host, segs = _url_parts(host, path)
-            platform = _host_platform(host, platforms)
+            platform, entry = _host_platform(host, names)
+            if entry is not None and entry.profile:
+                h = entry.handle_from_path(raw_path)
+                if h and platform and entry.valid_handle(handle_text(h)):
+                    out.pointers.add((platform, handle_text(h)))
+                elif h:
+                    out.identifiers.add(handle_core(h))
+                continue
             if platform and segs:
                 out.pointers.add((platform, handle_text(segs[-1])))
             elif segs:
@@ -82,18 +148,28 @@ def extract_mentions(bio: str | None, links: list[str] | None, platforms: dict[s
             elif not platform:
                 # A personal site (`www.thesoundriley.example`) names its owner by its domain.
                 out.identifiers.add(handle_core(host.split(".")[-2] if host.count(".") else host))
+        for m in _FEDI.finditer(text):
+            # `@h@instance`: an account on a fediverse platform of the export, if it has one.
+            fedi = [p for p, e in names.entries.items() if e.fediverse]
+            for p in fedi:
+                out.pointers.add((p, handle_text(f"{m.group(1)}@{m.group(2)}")))
+                out.pointers.add((p, handle_text(m.group(1))))
+            if fedi:
+                on_platform.append((m.start(), m.end()))
+        # "chirp: @x", "X: @x", "ig: x", "on chirp @x": a platform's name or alias before a handle.
+        if label_re is not None:
+            for m in label_re.finditer(text):
+                p = names.labels[m.group(1).lower()]
+                value = handle_text(m.group(2))
+                if len(value) >= 2 and _valid(names, p, value):
+                    out.pointers.add((p, value))
+                    on_platform.append(m.span(2))
         for m in _LABELLED.finditer(text):
             label, value = m.group(1).lower(), m.group(2)
-            if label in platforms:
-                out.pointers.add((platforms[label], handle_text(value)))
-                on_platform.append(m.span(2))
-            elif not _URL.fullmatch(value):
+            if label in names.labels or any(lo <= m.start(2) < hi for lo, hi in on_platform):
+                continue
+            if not _URL.fullmatch(value):
                 out.identifiers.add(handle_core(value))
-        for label, p in platforms.items():
-            # "on chirp @x", "chirp @x": a platform name right before a handle.
-            for m in re.finditer(rf"\b{re.escape(label)}\s+@([\w][\w.\-]{{2,}})", text):
-                out.pointers.add((p, handle_text(m.group(1))))
-                on_platform.append(m.span(1))
         for m in _AT.finditer(text):
             if not any(lo <= m.start(1) < hi for lo, hi in on_platform):
                 out.identifiers.add(handle_core(m.group(1)))

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-from vigil.link.identifiers import extract_mentions, handle_text
+from vigil.link.identifiers import extract_mentions, handle_text, platform_names
 from vigil.link.normalize import fold, handle_core, name_key, name_tokens, residue
 
 # An identifier written by more accounts than one person plausibly runs (main, backups, a few
@@ -79,7 +79,7 @@ def _col(table: pa.Table, name: str) -> list:
 def build_profiles(accounts: pa.Table) -> Profiles:
     """Fold names and handles, extract pointers and identifiers, count frequencies per platform."""
     platform = [str(p) for p in _col(accounts, "platform")]
-    platforms = {fold(p): p for p in set(platform)}
+    platforms = platform_names(set(platform))
     handle = [h or "" for h in _col(accounts, "handle")]
     display = [d or "" for d in _col(accounts, "display_name")]
     bios = _col(accounts, "bio")

@@ -34,6 +34,7 @@ class Rule:
     pattern: str  # hyperscan syntax, light view (already lower case)
     verify: Callable[[str, str], tuple[str, str, int] | None] | None = None
     context: str = "use"  # context of an unverified hit ("adult" for adult-only claims)
+    tags: tuple[str, ...] = ()  # intent the graph stage reads (lexicon TAGS)
     # verify(matched, before) -> (signal name, context, start shift) or None to drop the hit
 
 
@@ -77,7 +78,8 @@ RULES: tuple[Rule, ...] = (
     Rule("age_label", "age", 0.8, r"\bage[sd]?\s*[:=]?\s*\d{1,2}\b", _age),
     Rule("age_im", "age", 0.8, r"\b(?:i'?m|i\s+am|im)\s+(?:only\s+|just\s+)?\d{1,2}(?:\s*(?:y/?o|yo|(?:yrs?|years?)[\s-]*old))?(?:\s*$|\s*[,.!|/)]|\s+(?:and|&|but|from|in|turning))", _age),
     Rule("age_plus", "age", 1.0, r"\b\d{2}\s*\+", _adult_plus),
-    Rule("age_adult", "age", 1.0, r"\b(?:adults?\s+only|18\s*plus|over\s+18|nsfw)\b", context="adult"),
+    Rule("age_adult", "age", 1.0, r"\b(?:adults?\s+only|18\s*plus|over\s+18|nsfw)\b", context="adult",
+         tags=("adult",)),
     Rule("age_minor", "age", 0.8, r"\b(?:underage|under\s*18|u18|middle\s+school(?:er)?|[5-9]th\s+grade(?:r)?)\b"),
     # --- sale, menu, price
     Rule("price", "sale", 0.4, r"(?:\$|€|£)\s?\d{1,5}(?:[.,]\d{2})?\b|\b\d{1,5}(?:[.,]\d{2})?\s?(?:\$|€|£|usd|eur|gbp|dollars|bucks)"),
@@ -87,15 +89,8 @@ RULES: tuple[Rule, ...] = (
          r"|restock(?:ed)?|vip\s+access|vip\s+menu|dm\s+(?:me\s+)?for\s+(?:prices|menu|content|info)|content\s+for\s+sale"
          r"|prices?\s+(?:in|on)\s+dms?|check\s+my\s+(?:menu|story)|new\s+set|bundles?)\b"),
     # --- off-platform contact
-    Rule("contact_link", "contact", 0.5,
-         r"\b(?:t\.me|telegram\.(?:me|dog)|discord\.gg|discord(?:app)?\.com/invite|wa\.me|chat\.whatsapp\.com|kik\.me"
-         r"|snapchat\.com/add|signal\.me|signal\.group)/"),
-    Rule("contact_handle", "contact", 0.4,
-         r"\b(?:snap|sc|kik|tg|telegram|wickr|session|signal|whatsapp|wa|discord|insta|ig|threema|element|chirp|twt)"
-         r"\s*[:=]\s*@?[a-z0-9_.]{3,}"),
+    *(),  # contact_link, contact_handle: built from the platform registry (see `configure`)
     Rule("contact_platform_handle", "contact", 0.3, r"\b[a-z]{2,12}\s*:\s*@[a-z0-9_.]{3,}"),
-    Rule("contact_in_bio", "contact", 0.4,
-         r"\b(?:tg|telegram|snap|kik|wickr|session|discord|link|links|contact)\s+(?:in|on)\s+(?:my\s+)?(?:bio|profile)\b"),
     Rule("dm_me", "contact", 0.2, r"\b(?:dm\s+me|message\s+me|pm\s+me|hmu|text\s+me)\b"),
     # --- payment
     Rule("payment_method", "payment", 0.4,
@@ -111,6 +106,10 @@ RULES: tuple[Rule, ...] = (
          r"|interested|next\s+drop|still\s+available|can\s+i\s+buy|where\s+can\s+i\s+(?:get|buy)|wtb|want\s+to\s+buy"
          r"|how\s+(?:do\s+i|to|can\s+i)\s+(?:buy|order|pay|get\s+it)|send\s+(?:me\s+)?(?:the\s+)?(?:menu|link|prices?))\b"),
     Rule("request_question", "request", 0.5, r"\b(?:price|prices|link|menu|cost|rates?)\s*\?"),
+    # --- re-creation after a ban ("follow my backup", "new acc")
+    Rule("backup", "other", 0.5,
+         r"\b(?:(?:follow\s+)?my\s+backup|backup\s+acc(?:ount)?|new\s+acc(?:ount)?|old\s+acc(?:ount)?\s+got\s+(?:deleted|banned)"
+         r"|main\s+(?:got\s+)?(?:banned|deleted))\b|\bbackup\s*[:@]", tags=("backup",)),
 )
 
 # Text that warns about, reports or studies a term: its hits are evidence of a different kind.
@@ -145,8 +144,6 @@ WARN_CUES: tuple[str, ...] = (
 # for these only (a literal scan is an order of magnitude cheaper than the rules' regexes), and
 # runs the rules themselves on the few texts that contain a trigger.
 _D = "0123456789"
-_PLATFORMS = ("snap", "sc", "kik", "tg", "telegram", "wickr", "session", "signal", "whatsapp", "wa", "discord",
-              "insta", "ig", "threema", "element", "chirp", "twt")
 RULE_TRIGGERS: dict[str, tuple[str, ...]] = {
     "age_years": tuple(f"{d}{sp}{y}" for d in _D for sp in ("", " ") for y in ("yo", "y/o", "y.o"))
     + ("rs old", "r old", "rs-old", "r-old", "rsold", "rold"),
@@ -161,9 +158,6 @@ RULE_TRIGGERS: dict[str, tuple[str, ...]] = {
     "sale_phrase": ("for sale", "selling", "customs open", "custom open", "for customs", "taking orders",
                     "limited slots", "restock", "vip access", "vip menu", "dm for", "dm me for", "content for sale",
                     "in dm", "on dm", "check my menu", "check my story", "new set", "bundle"),
-    "contact_link": ("t.me/", "telegram.me/", "telegram.dog/", "discord.gg/", "discord.com/invite", "discordapp.com/invite",
-                     "wa.me/", "chat.whatsapp.com/", "kik.me/", "snapchat.com/add", "signal.me/", "signal.group/"),
-    "contact_handle": tuple(f"{p}{sep}" for p in _PLATFORMS for sep in (":", " :", "=", " =")),
     "contact_platform_handle": (":@", ": @", ":  @"),
     "contact_in_bio": ("in bio", "in my bio", "on bio", "on my bio", "in profile", "on profile", "in my profile",
                        "on my profile"),
@@ -178,6 +172,8 @@ RULE_TRIGGERS: dict[str, tuple[str, ...]] = {
                 "interested", "next drop", "still available", "can i buy", "where can i", "wtb", "want to buy",
                 "how do i", "how to", "how can i", "send me", "send the menu", "send the link", "send the price",
                 "send menu", "send link", "send price"),
+    "backup": ("my backup", "backup acc", "new acc", "old acc", "main got", "main banned", "main deleted", "backup:",
+               "backup :", "backup @", "backup@"),
     "request_question": tuple(f"{w}{sp}?" for w in ("price", "prices", "link", "menu", "cost", "rate", "rates")
                               for sp in ("", " ", "  ")),
 }
@@ -186,3 +182,59 @@ CUE_TRIGGERS: tuple[str, ...] = (
     "dodge", "exploit", "abuse", "safety", "platform", "if you see", "watch out", "stay safe", "news", "scam",
     "predator", "moderator",
 )
+
+
+def _language_rules() -> tuple[tuple[Rule, ...], dict[str, tuple[str, ...]]]:
+    """The Spanish, Portuguese, French and German rules (signals/languages.py)."""
+    from vigil.signals.languages import RULE_SPECS
+
+    rules = tuple(Rule(name, cat, w, pat, _age if is_age else None) for name, cat, w, pat, is_age, _ in RULE_SPECS)
+    return rules, {name: trig for name, _, _, _, _, trig in RULE_SPECS}
+
+
+_LANG_RULES, _LANG_TRIGGERS = _language_rules()
+RULES = RULES + _LANG_RULES
+RULE_TRIGGERS = {**RULE_TRIGGERS, **_LANG_TRIGGERS}
+
+# A label shorter than this ("x") is a letter in ordinary text, not a platform before a handle.
+MIN_CONTACT_LABEL = 2
+_BASE_RULES, _BASE_TRIGGERS = RULES, dict(RULE_TRIGGERS)
+
+
+def registry_rules(registry) -> tuple[tuple[Rule, ...], dict[str, tuple[str, ...]]]:
+    """Off-platform contact rules from the platform registry: a messaging app's link
+    (`t.me/`, `snapchat.com/add/`) and any platform's label before a handle (`tg: h`, `ig: h`)."""
+    prefixes = sorted({pre for e in registry.contacts() for pre in e.link_prefixes()})
+    labels = sorted({lab for e in registry.entries for lab in e.labels if len(lab) >= MIN_CONTACT_LABEL})
+    rules, triggers = [], {}
+    if prefixes:
+        rules.append(Rule("contact_link", "contact", 0.5,
+                          r"\b(?:" + "|".join(re.escape(p) for p in prefixes) + r")"))
+        triggers["contact_link"] = tuple(prefixes)
+    if labels:
+        rules.append(Rule("contact_handle", "contact", 0.4,
+                          r"\b(?:" + "|".join(re.escape(lab) for lab in labels) + r")\s*[:=]\s*@?[a-z0-9_.]{3,}"))
+        triggers["contact_handle"] = tuple(f"{lab}{sep}" for lab in labels for sep in (":", " :", "=", " ="))
+    # "tg in bio", "link in bio": where the contact is, said instead of the contact itself.
+    contact_labels = sorted({lab for e in registry.contacts() for lab in e.labels} | {"link", "links", "contact"})
+    rules.append(Rule("contact_in_bio", "contact", 0.4,
+                      r"\b(?:" + "|".join(re.escape(lab) for lab in contact_labels)
+                      + r")\s+(?:in|on)\s+(?:my\s+)?(?:bio|profile)\b"))
+    return tuple(rules), triggers
+
+
+def configure(registry) -> None:
+    """Rebuild RULES and RULE_TRIGGERS for this registry (before a matcher is compiled)."""
+    global RULES, RULE_TRIGGERS
+    extra, trig = registry_rules(registry)
+    RULES = _BASE_RULES + extra
+    RULE_TRIGGERS = {**_BASE_TRIGGERS, **trig}
+
+
+def _configure_default() -> None:
+    from vigil.platforms.registry import default_registry
+
+    configure(default_registry())
+
+
+_configure_default()

@@ -40,6 +40,7 @@ class Signal:
     signal_id: str
     category: str
     weight: float
+    tags: tuple[str, ...] = ()
 
 
 @dataclass
@@ -70,12 +71,12 @@ class DeepScanner:
 
     def __init__(self, lexicon: Lexicon):
         self.lexicon = lexicon
-        self.signals: list[Signal] = [Signal(e.id, e.category, e.weight) for e in lexicon.entries]
+        self.signals: list[Signal] = [Signal(e.id, e.category, e.weight, e.tags) for e in lexicon.entries]
         self._builtin_codes: dict[str, int] = {}
         for rule in builtins.RULES:
-            self._add_builtin(rule.name, rule.category, rule.weight)
+            self._add_builtin(rule.name, rule.category, rule.weight, rule.tags)
         self._add_builtin("age_minor", "age", 0.8)
-        self._add_builtin("age_adult", "age", 1.0)
+        self._add_builtin("age_adult", "age", 1.0, ("adult",))
         self._compile_skeleton_db(lexicon.entries)
         self._compile_light_db(lexicon)
         self.fuzzy = FuzzyIndex([(i, e) for i, e in enumerate(lexicon.entries) if e.kind in ("term", "hashtag")])
@@ -88,11 +89,11 @@ class DeepScanner:
             [sum(c.isalpha() for c in e.skeleton) for e in lexicon.entries] + [0] * (len(self.signals) - len(lexicon.entries))
         )
 
-    def _add_builtin(self, name: str, category: str, weight: float) -> int:
+    def _add_builtin(self, name: str, category: str, weight: float, tags: tuple[str, ...] = ()) -> int:
         sid = f"builtin:{name}"
         if sid not in self._builtin_codes:
             self._builtin_codes[sid] = len(self.signals)
-            self.signals.append(Signal(sid, category, weight))
+            self.signals.append(Signal(sid, category, weight, tags))
         return self._builtin_codes[sid]
 
     # ------------------------------------------------------------------ compile

@@ -13,26 +13,15 @@ from pathlib import Path
 
 import yaml
 
-from vigil.errors import OperatorError
+from vigil.errors import OperatorError, yaml_problem
 from vigil.signals.normalise import fold_text, skeleton_text
 
 CATEGORIES = ("explicit", "age", "sale", "contact", "payment", "trade", "other")
 KINDS = ("term", "hashtag", "regex", "emoji")
-FIELDS = ("id", "category", "kind", "value", "weight")
-
-
-def yaml_problem(e: yaml.YAMLError) -> str:
-    """Where a YAML error really is: the construct left open, not where the parser gave up.
-
-    An unclosed quote on line 12 makes PyYAML stop at the end of the file; its `context_mark`
-    holds the line where the quoted scalar (or block, or flow) began, which is what to fix."""
-    problem = getattr(e, "problem", None) or str(e)
-    context, cmark, pmark = getattr(e, "context", None), getattr(e, "context_mark", None), getattr(e, "problem_mark", None)
-    if cmark is not None and context:
-        at = f" (the parser stopped at line {pmark.line + 1})" if pmark is not None and pmark.line != cmark.line else ""
-        return f"line {cmark.line + 1}: not valid YAML: {context} started here: {problem}{at}"
-    where = f"line {pmark.line + 1}" if pmark is not None else "line ?"
-    return f"{where}: not valid YAML: {problem}"
+FIELDS = ("id", "category", "kind", "value", "weight", "tags")
+# Intent an entry carries beyond its category, which the graph stage reads (never the entry's id):
+#   backup: re-creation talk ("follow my backup"); request: a buyer asking; adult: an 18+ claim.
+TAGS = ("backup", "request", "adult")
 
 
 class LexiconError(OperatorError, ValueError):
@@ -55,6 +44,7 @@ class Entry:
     value: str
     weight: float
     line: int
+    tags: tuple[str, ...] = ()
     skeleton: str = ""  # term/hashtag: the normalised form matched in the skeleton view
     folded: str = ""  # emoji: the light-view form
 
@@ -131,9 +121,12 @@ def _parse_entry(node, problems: list[str], seen: dict[str, int]) -> Entry | Non
         problems.append(f"line {line}: an entry must be a mapping with id, category, kind, value")
         return None
     raw: dict[str, tuple[str, int, bool]] = {}
+    tags: list[str] = []
     for k, v in node.value:
         is_scalar = isinstance(v, yaml.ScalarNode)
         raw[k.value] = (v.value if is_scalar else None, v.start_mark.line + 1, is_scalar)
+        if k.value == "tags":
+            tags = _tags(v, problems, node)
     eid = raw.get("id", (None, line, True))[0]
     who = f"line {line}: entry {eid!r}" if eid else f"line {line}: entry without id"
     bad = len(problems)
@@ -186,4 +179,21 @@ def _parse_entry(node, problems: list[str], seen: dict[str, int]) -> Entry | Non
     if len(problems) > bad:
         return None
     return Entry(id=eid, category=category, kind=kind, value=value, weight=weight, line=line,
-                 skeleton=skeleton, folded=folded)
+                 skeleton=skeleton, folded=folded, tags=tuple(tags))
+
+
+def _tags(v, problems: list[str], entry) -> list[str]:
+    """`tags: backup` or `tags: [backup, request]`, each one of TAGS."""
+    line = v.start_mark.line + 1
+    eid = next((x.value for k, x in entry.value if k.value == "id" and isinstance(x, yaml.ScalarNode)), None)
+    if isinstance(v, yaml.ScalarNode):
+        items = [v.value] if v.value else []
+    elif isinstance(v, yaml.SequenceNode) and all(isinstance(x, yaml.ScalarNode) for x in v.value):
+        items = [x.value for x in v.value]
+    else:
+        problems.append(f"line {line}: entry {eid!r}: `tags` must be a list of tags (one of {', '.join(TAGS)})")
+        return []
+    for t in items:
+        if t not in TAGS:
+            problems.append(f"line {line}: entry {eid!r}: unknown tag {t!r} (one of {', '.join(TAGS)})")
+    return [t for t in items if t in TAGS]

@@ -105,6 +105,8 @@ class Matcher:
         self.arrow_names = {
             "signal_id": pa.array([s.signal_id for s in self.signals], pa.string()),
             "category": pa.array(list(self.signal_category), pa.string()),
+            # ",backup," style: a tag is found with LIKE '%,tag,%' whatever else the entry carries
+            "tags": pa.array(["," + ",".join(s.tags) + "," if s.tags else "" for s in self.signals], pa.string()),
             "context": pa.array(list(CONTEXTS), pa.string()),
         }
         self._plain_squeezed = pa.array([p.replace(" ", "") for p in self.deep.plain], pa.string())

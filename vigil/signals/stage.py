@@ -143,6 +143,7 @@ def _hits_table(m: Matcher, h: Hits, src: pa.Table, rows: np.ndarray, field: str
         "field": pa.array([field], pa.string()).take(pa.array(np.zeros(len(h), np.int64))),
         "signal_id": names["signal_id"].take(sig),
         "category": names["category"].take(sig),
+        "tags": names["tags"].take(sig),
         "weight": pa.array(h.weight, pa.float64()),
         "context": names["context"].take(pa.array(h.context, pa.int64())),
         "start": pa.array(h.start, pa.int32()),

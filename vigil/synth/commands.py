@@ -82,6 +82,9 @@ def register(app: typer.Typer) -> None:
         images: bool = typer.Option(True, "--images/--no-images", help="Draw abstract profile pictures."),
         preset: str = typer.Option("default", "--preset", help="default, or hard: a network that hides better, "
                                    "decoys that look more like it, a partial export."),
+        real_platform_names: bool = typer.Option(False, "--real-platform-names",
+                                                 help="Write the same world as instagram/twitter/linkedin with "
+                                                 "their real URL and mention forms."),
         progress: bool = typer.Option(True, "--progress/--no-progress"),
     ) -> None:
         """Write a synthetic world (invented words, abstract images) and its truth."""
@@ -89,7 +92,8 @@ def register(app: typer.Typer) -> None:
 
         t0 = time.perf_counter()
         with bars(progress):
-            w = generate_world(out_dir, accounts=accounts, seed=seed, images=images, preset=preset)
+            w = generate_world(out_dir, accounts=accounts, seed=seed, images=images, preset=preset,
+                               real_platform_names=real_platform_names)
         console.print(f"world in {out_dir} ({time.perf_counter() - t0:.1f} s)")
         console.print(f"  export:   {w.export_dir}\n  lexicon:  {w.lexicon}\n  hashbank: {w.hashbank}\n"
                       f"  seeds:    {w.seeds}\n  truth:    {w.truth_dir}")

@@ -42,11 +42,23 @@ class Platform:
     id_style: str  # num10 | num12 | hex | b36 | slug
     image_mode: str  # file | pdq | mixed: how the export gives profile pictures
     url_path: str = ""  # for pro: https://NAME.example/PATH/ID
+    real: bool = False  # a real platform name: real URL and mention forms
 
     def profile_url(self, handle: str) -> str:
+        if self.real:
+            from vigil.synth.realnames import profile_url
+
+            return profile_url(self.name, handle)
         if self.url_path:
             return f"https://{self.name}.example/{self.url_path}/{handle}"
         return f"https://{self.name}.example/{handle}"
+
+    def mention(self, handle: str) -> str:
+        if self.real:
+            from vigil.synth.realnames import mention
+
+            return mention(self.name, handle)
+        return f"{self.name}: @{handle}"
 
 
 @dataclass

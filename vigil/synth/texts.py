@@ -164,7 +164,7 @@ class Texts:
         for _ in range(int(rng.integers(0, 3))):
             parts.append(self.code_tag(ring_words))
         if other_handle and rng.random() < 0.6:
-            parts.append(f"{other_platform}: @{other_handle}")
+            parts.append(other_platform.mention(other_handle))
         return self._join(parts)
 
     def backup_bio(self, ring_words, handle: str, minor: bool) -> str:

@@ -54,11 +54,12 @@ class World:
 
 
 def generate_world(out_dir: Path, accounts: int = 6000, seed: int = 7, images: bool = True,
-                   preset: str = "default", **params) -> World:
+                   preset: str = "default", real_platform_names: bool = False, **params) -> World:
     """Write a synthetic world and its truth into out_dir (replacing what a previous run left).
 
     `preset="hard"` draws the knobs from `params.HARD_RANGES`: a network that hides better, decoys
-    that look more like it, and a partial export."""
+    that look more like it, and a partial export. `real_platform_names` writes the same world as
+    instagram / twitter / linkedin with their real URL and mention forms (see `realnames`)."""
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
 
@@ -97,6 +98,12 @@ def generate_world(out_dir: Path, accounts: int = 6000, seed: int = 7, images: b
         make_ids(rng, pop)
         assign_avatars(rng, pop, p)
         make_names(rng, pop, p.backup_new_handle)
+        if real_platform_names:
+            from vigil.synth.realnames import REAL_NAMES, real_handles
+
+            for pl in pop.platforms:
+                pl.name, pl.real = REAL_NAMES[pl.role], True
+            pop.handles = real_handles(pop.handles, [pop.platforms[x].name for x in pop.plat])
         ring_words = _ring_words(rng, pop.n_rings, vocab, p.emergent_ring)
         texts = Texts(rng, vocab, p, interests)
         by_person = _accounts_by_person(pop)
@@ -223,7 +230,7 @@ def _bios(rng, pop: Population, texts: Texts, ring_words, by_person) -> dict[int
         if kind == "seller":
             other = others[0] if others else None
             bios[i] = texts.seller_bio(words, h, pop.handles[other] if other is not None else None,
-                                       pop.platforms[pop.plat[other]].name if other is not None else None,
+                                       pop.platforms[pop.plat[other]] if other is not None else None,
                                        bool(pop.minor_claim[i]), bool(pop.quiet_bio[i]))
             if rng.random() < 0.35:
                 links[i].append(f"https://t.me/{h.replace('.', '_')[:15]}")
@@ -521,7 +528,8 @@ def _write_lexicon(path: Path, v: Vocab) -> None:
     for s in TRADE_PHRASES:
         sig.append({"id": "trade-" + s.replace(" ", "-"), "category": "trade", "kind": "term", "value": s, "weight": 0.3})
     for s in BACKUP_PHRASES[:3]:
-        sig.append({"id": "other-" + s.replace(" ", "-"), "category": "other", "kind": "term", "value": s, "weight": 0.5})
+        sig.append({"id": "other-" + s.replace(" ", "-"), "category": "other", "kind": "term", "value": s, "weight": 0.5,
+                    "tags": ["backup"]})
     header = "# Operator lexicon of a SYNTHETIC world made by vigil's generator: the explicit terms are invented.\n"
     path.write_text(header + yaml.safe_dump({"version": 1, "signals": sig}, allow_unicode=True, sort_keys=False),
                     encoding="utf-8")
