@@ -35,9 +35,13 @@ def investigate(
     pdq_threshold: int = typer.Option(31, "--pdq-threshold", min=0, max=256, help="Largest PDQ distance that matches."),
     dihedral: bool = typer.Option(False, "--dihedral", help="Also match rotated and mirrored media."),
     db: Optional[str] = typer.Option(None, "--db", help="Load the findings into this review database (SQLAlchemy URL)."),
+    previous: Optional[Path] = typer.Option(None, "--previous", exists=True, file_okay=False,
+                                            help="An earlier results folder: write diff.json (new, changed, gone findings)."),
     progress: bool = typer.Option(True, "--progress/--no-progress"),
 ) -> None:
     """Find the network in an export and write the contract's result files."""
+    if previous is not None and not (previous / "accounts.csv").exists():
+        raise typer.BadParameter(f"{previous}: no accounts.csv — is this a vigil results folder?", param_hint="--previous")
     from vigil.pipeline import RunOptions, investigate as run
 
     opts = RunOptions(export_dir=export_dir, lexicon=lexicon, hashes=list(hashes), out_dir=out,
@@ -45,6 +49,11 @@ def investigate(
     with bars(progress):
         summary = run(opts)
     print_summary(summary, out)
+    if previous is not None:
+        from vigil.report.diff import write_diff
+
+        d = write_diff(previous, out, db_url=db)
+        console.print("diff.json: " + ", ".join(f"{k} {v}" for k, v in d["counts"].items()))
 
 
 @app.command()
