@@ -180,3 +180,33 @@ def test_mapping_round_trips_contract_records():
 def test_bad_events_are_refused_with_a_reason(event, reason):
     with pytest.raises(ValueError, match=reason):
         js.event_to_records(event, "p")
+
+
+def test_from_previous_results_bad_lines_and_cases(world, tmp_path):
+    """Findings of --from are not new; bad lines are rejected with a reason; alerts become cases."""
+    from sqlalchemy import select
+
+    from vigil.cases.db import open_db
+    from vigil.cases.models import Case
+    from vigil.watch.engine import Watcher, WatchOptions
+    from vigil.watch.sources import run_jsonl
+
+    w, batch, stream, root = world
+    src = tmp_path / "stream.jsonl"
+    src.write_text(stream.read_text() + '{"table": "nope", "platform": "p"}\nnot json\n{"table": "posts"}\n')
+    url = f"sqlite:///{tmp_path / 'cases.db'}"
+    watcher = Watcher(WatchOptions(state=tmp_path / "state", alerts=tmp_path / "alerts.jsonl", lexicon=w.lexicon,
+                                   hashes=[w.hashbank], seeds=w.seeds, previous=batch, db_url=url, batch_events=10**9))
+    run_jsonl(watcher, str(src), None)
+    flagged = {(r["platform"], r["account_id"], r["role"]) for r in csv.DictReader(open(batch / "accounts.csv"))
+               if r["role"] != "none"}
+    alerts = _alerts(tmp_path / "alerts.jsonl")
+    role_alerts = [a for a in alerts if a["kind"] in ("new_seller", "new_buyer", "new_facilitator", "backup")]
+    assert not [a for a in alerts if a["kind"] in ("new_evidence", "hash_match")], "the earlier run's evidence alerted as new"
+    assert not [a for a in role_alerts if (a["platform"], a["account_id"], a["role"]) in flagged]
+    rejects = [json.loads(line) for line in open(tmp_path / "state" / "rejects.jsonl")]
+    reasons = " | ".join(r["reason"] for r in rejects)
+    assert len(rejects) == 3 and "field table" in reasons and "bad json" in reasons and "platform" in reasons
+    with open_db(url).reading() as s:
+        cases = {(p, a) for p, a in s.execute(select(Case.platform, Case.account_id))}
+    assert {(p, a) for p, a, _ in flagged} <= cases

@@ -88,6 +88,19 @@ class Watcher:
             with open(Path(self.opts.previous) / "accounts.csv", newline="", encoding="utf-8") as f:
                 self.known_flagged = {(r["platform"], r["account_id"], r["role"]) for r in csv.DictReader(f)
                                       if r["role"] in ALERT_ROLES}
+            # Evidence the earlier run already had is not news either.
+            sh = Path(self.opts.previous) / "workspace" / "signal_hits.parquet"
+            if sh.exists():
+                for p, a, post_id, sig in duckdb.sql(
+                        f"SELECT DISTINCT platform, account_id, post_id, signal_id FROM read_parquet('{sh.as_posix()}') "
+                        "WHERE post_id IS NOT NULL").fetchall():
+                    self.alerted.add(alert_id("evidence", p, a, post_id, sig))
+            mm = Path(self.opts.previous) / "workspace" / "media_matches.parquet"
+            if mm.exists():
+                for p, a, media_id in duckdb.sql(
+                        f"SELECT DISTINCT platform, account_id, media_id FROM read_parquet('{mm.as_posix()}') "
+                        "WHERE account_id IS NOT NULL").fetchall():
+                    self.alerted.add(alert_id("hash", p, a, media_id))
         self.since_batch = self.events % self.opts.batch_events
         self.pending = 0
         self.latencies: list[float] = []
