@@ -15,6 +15,7 @@ the cursor's sizes and the stream resumes after the cursor's last event.
 from __future__ import annotations
 
 import hashlib
+from collections import deque
 import json
 import os
 import time
@@ -29,6 +30,7 @@ from vigil.importers.jetstream import event_to_records
 # small world's replay to a handful of runs while a flagged account is alerted within minutes of
 # a live stream's pace.
 BATCH_EVENTS = 5000
+LATENCY_SAMPLES = 100_000
 TABLES = ("accounts", "posts", "edges", "recommendations")
 ALERT_ROLES = ("seller", "buyer", "facilitator")
 
@@ -103,7 +105,8 @@ class Watcher:
                     self.alerted.add(alert_id("hash", p, a, media_id))
         self.since_batch = self.events % self.opts.batch_events
         self.pending = 0
-        self.latencies: list[float] = []
+        # The latest alert latencies (for bench/watch.py), bounded like everything else in RAM.
+        self.latencies: deque[float] = deque(maxlen=LATENCY_SAMPLES)
         self.arrivals: dict[int, float] = {}
 
     def _log(self, table: str) -> Path:
@@ -170,7 +173,8 @@ class Watcher:
         self.alert_file.flush()
         os.fsync(self.alert_file.fileno())
         now = time.perf_counter()
-        self.latencies += [now - t for t in self.arrivals.values()] if new else []
+        if new:
+            self.latencies.extend(now - t for t in self.arrivals.values())
         self.arrivals.clear()
         sizes = {t: self._log(t).stat().st_size for t in TABLES}
         tmp = self.cursor_path.with_suffix(".tmp")
