@@ -34,7 +34,7 @@ def _root(debug: bool = typer.Option(False, "--debug", help="Show the full trace
         os.environ[DEBUG_ENV] = "1"
 
 
-STAGES_WITH_COMMANDS = ("ingest", "signals", "media", "graph", "audit", "link", "cases", "report", "web", "synth")
+STAGES_WITH_COMMANDS = ("ingest", "signals", "media", "graph", "audit", "link", "cases", "report", "web", "synth", "watch")
 
 
 @app.command()
@@ -50,9 +50,13 @@ def investigate(
                                      "(SQLAlchemy URL, e.g. sqlite:///vigil.db or postgresql+psycopg://host/db)."),
     platforms: Optional[Path] = typer.Option(None, "--platforms", exists=True, dir_okay=False,
                                              help="Platform registry YAML extending/overriding the shipped one."),
+    previous: Optional[Path] = typer.Option(None, "--previous", exists=True, file_okay=False,
+                                            help="An earlier results folder: write diff.json (new, changed, gone findings)."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars (off for logs and CI)."),
 ) -> None:
     """Find the network in an export and write the contract's result files."""
+    if previous is not None and not (previous / "accounts.csv").exists():
+        raise typer.BadParameter(f"{previous}: no accounts.csv — is this a vigil results folder?", param_hint="--previous")
     from vigil.pipeline import RunOptions, investigate as run
 
     opts = RunOptions(export_dir=export_dir, lexicon=lexicon, hashes=list(hashes), out_dir=out,
@@ -61,6 +65,11 @@ def investigate(
     with bars(progress):
         summary = run(opts)
     print_summary(summary, out)
+    if previous is not None:
+        from vigil.report.diff import write_diff
+
+        d = write_diff(previous, out, db_url=db)
+        console.print("diff.json: " + ", ".join(f"{k} {v}" for k, v in d["counts"].items()))
 
 
 @app.command()

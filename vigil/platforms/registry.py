@@ -115,7 +115,6 @@ def parse_registry(text: str, path: str = "<registry>") -> Registry:
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
         raise RegistryError(path, [yaml_problem(e)]) from e
     if not isinstance(root, yaml.MappingNode):
         raise RegistryError(path, ["line 1: the registry must be a mapping with `version` and `platforms`"])
