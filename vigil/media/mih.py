@@ -19,6 +19,7 @@ which also answers brute-force searches for the small unindexed tail of recent a
 
 from __future__ import annotations
 
+from vigil.media.threshold import PDQ_THRESHOLD
 import functools
 import itertools
 import json
@@ -38,7 +39,7 @@ CODE_BYTES = BITS // 8
 # segment: below ~64k hashes a flat scan costs less than building tables.
 TAIL_MAX = 65_536
 # Radius the sub-tables are laid out for: the contract's PDQ match threshold.
-DESIGN_RADIUS = 31
+DESIGN_RADIUS = PDQ_THRESHOLD
 # Memory allowed for the direct-addressed offsets arrays, per indexed hash (+64 MiB): about 3x the
 # 32 bytes of the hash itself; at 10M hashes this admits 11 sub-tables of 23-24 bits.
 OFFSETS_BYTES_PER_HASH = 96
