@@ -2,6 +2,11 @@
 
     flock /tmp/vigil-heavy.lock .venv/bin/python bench/media.py            # 10k queries x 10M hashes
     .venv/bin/python bench/media.py --bank 1000000 --multihash            # smaller, + IndexBinaryMultiHash
+    .venv/bin/python bench/media.py --grid --grid-queries 1000000 --grid-banks 20000,1000000
+                                    # the platform's shape: millions of media x a bank of 10^4..10^7
+
+--grid: every (queries, bank) pair, vigil's index answering all queries beside faiss IndexBinaryFlat
+on a sample of them (extrapolated), both on `--threads` cores, pairs checked equal on the sample.
 
 Random 256-bit hashes plus one planted neighbour per query at a distance drawn from 0..40, so about
 3/4 of the queries have a true match within 31. Baselines run in the same process on a sample of the
@@ -16,8 +21,13 @@ import argparse
 import os
 import time
 
+import sys
+from pathlib import Path
+
 import faiss
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's vigil, not an installed one
 
 from vigil.media import mih
 from vigil.media.hashing import hash_file
@@ -42,6 +52,60 @@ def make_data(n_bank: int, n_query: int, seed: int, max_planted: int = 40):
     return bank, queries
 
 
+def make_grid_data(n_bank: int, n_query: int, seed: int, max_planted: int = 40):
+    """Like make_data, vectorised for millions of queries: min(n_bank, n_query) queries get a neighbour."""
+    rng = np.random.default_rng(seed)
+    bank = rng.integers(0, 256, (n_bank, 32), dtype=np.uint8)
+    queries = rng.integers(0, 256, (n_query, 32), dtype=np.uint8)
+    k = min(n_bank, n_query)
+    slots = rng.choice(n_bank, size=k, replace=False)
+    for s in range(0, k, 100_000):
+        e = min(k, s + 100_000)
+        d = rng.integers(0, max_planted + 1, e - s)
+        ranks = np.argsort(rng.random((e - s, 256), dtype=np.float32), axis=1)
+        flip = np.packbits(ranks < d[:, None], axis=1)
+        bank[slots[s:e]] = queries[s:e] ^ flip
+    return bank, queries
+
+
+def grid(a) -> None:
+    faiss.omp_set_num_threads(a.threads)
+    rows = []
+    for n_bank in [int(x) for x in a.grid_banks.split(",")]:
+        for n_query in [int(x) for x in a.grid_queries.split(",")]:
+            bank, queries = make_grid_data(n_bank, n_query, a.seed)
+            idx = PdqIndex(threads=a.threads)
+            t = time.perf_counter()
+            idx.add(bank)
+            build_s = time.perf_counter() - t
+            del bank
+            t = time.perf_counter()
+            q, i, _ = idx.range_search(queries, a.radius)
+            mih_s = time.perf_counter() - t
+            sample = np.arange(min(a.flat_sample, n_query))
+            t = time.perf_counter()
+            lims, _, ids = idx.flat.range_search(queries[sample], a.radius + 1)
+            flat_s = (time.perf_counter() - t) * n_query / len(sample)
+            m = q < len(sample)
+            same = set(zip(q[m].tolist(), i[m].tolist())) == pairs_from_lims(lims, ids, sample.tolist())
+            rows.append((n_query, n_bank, build_s, mih_s, flat_s, len(q), same))
+            print(f"  {n_query:,} x {n_bank:,}: vigil {mih_s:.2f} s (build {build_s:.2f} s), flat ~{flat_s:.1f} s", flush=True)
+            del idx, queries, q, i
+    print(f"\nPDQ range search <= {a.radius}, {a.threads} threads; faiss IndexBinaryFlat run on {a.flat_sample} "
+          f"queries per cell and extrapolated")
+    print(f"{'queries':>10} {'bank':>11} {'build s':>8} {'vigil s':>8} {'flat s':>9} {'x flat':>7} {'pairs':>10} {'= flat':>6}")
+    for n_query, n_bank, build_s, mih_s, flat_s, npairs, same in rows:
+        print(f"{n_query:>10,} {n_bank:>11,} {build_s:>8.2f} {mih_s:>8.2f} {flat_s:>9.1f} {flat_s / mih_s:>7.1f} "
+              f"{npairs:>10,} {str(same):>6}")
+    print(f"peak RSS {peak_rss_mib():,.0f} MiB; TAIL_MAX={mih.TAIL_MAX}, QUERY_BATCH={mih.QUERY_BATCH}")
+
+
+def peak_rss_mib() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
 def pairs_from_lims(lims, ids, rows) -> set:
     return {(r, int(i)) for k, r in enumerate(rows) for i in ids[lims[k] : lims[k + 1]]}
 
@@ -59,10 +123,15 @@ def main() -> None:
     ap.add_argument("--small-images", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--video-only", action="store_true", help="only the video table (bench/media_video.py)")
+    ap.add_argument("--grid", action="store_true", help="time every --grid-queries x --grid-banks pair")
+    ap.add_argument("--grid-queries", default="1000000,5000000")
+    ap.add_argument("--grid-banks", default="20000,1000000,10000000")
     a = ap.parse_args()
     if a.video_only:
         print("\n".join(video_table()))
         return
+    if a.grid:
+        return grid(a)
     r = a.radius
     rows = []
 

@@ -44,7 +44,7 @@ def investigate(
     hashes: list[Path] = typer.Option(..., "--hashes", exists=True, dir_okay=False, help="Hash bank CSV (repeatable)."),
     out: Path = typer.Option(..., "--out", help="Results folder."),
     seeds: Optional[Path] = typer.Option(None, "--seeds", exists=True, dir_okay=False, help="Known accounts, platform,account_id a line."),
-    pdq_threshold: int = typer.Option(31, "--pdq-threshold", min=0, max=256, help="Largest PDQ distance that matches."),
+    pdq_threshold: Optional[int] = typer.Option(None, "--pdq-threshold", min=0, max=256, help="Largest PDQ distance that matches (default: python-threatexchange's PDQ_CONFIDENT_MATCH_THRESHOLD, 31)."),
     dihedral: bool = typer.Option(False, "--dihedral", help="Also match rotated and mirrored media."),
     db: Optional[str] = typer.Option(None, "--db", help="Also load the findings into this review database "
                                      "(SQLAlchemy URL, e.g. sqlite:///vigil.db or postgresql+psycopg://host/db)."),

@@ -30,7 +30,7 @@ class RunOptions:
     hashes: list[Path]
     out_dir: Path
     seeds: Path | None = None
-    pdq_threshold: int = 31
+    pdq_threshold: int | None = None  # None: threatexchange's PDQ_CONFIDENT_MATCH_THRESHOLD
     dihedral: bool = False
     db_url: str | None = None
     platforms: Path | None = None  # operator's platform registry (extends the shipped one)
@@ -73,6 +73,7 @@ def _timed(summary: RunSummary, stage: str):
 def investigate(opts: RunOptions) -> RunSummary:
     """Run every stage; write the contract files and `summary.json` into `opts.out_dir`."""
     from vigil import audit, graph, ingest, link, media, signals
+    from vigil.media.threshold import PDQ_THRESHOLD
 
     out = Path(opts.out_dir)
     summary = RunSummary()
@@ -84,7 +85,7 @@ def investigate(opts: RunOptions) -> RunSummary:
 
     use_registry(load_registry(opts.platforms))  # before the lexicon: the contact rules come from it
     lexicon = signals.load_lexicon(opts.lexicon)
-    bank = media.load_banks(opts.hashes, pdq_threshold=opts.pdq_threshold)
+    bank = media.load_banks(opts.hashes, pdq_threshold=PDQ_THRESHOLD if opts.pdq_threshold is None else opts.pdq_threshold)
     seeds = ingest.read_seeds(opts.seeds) if opts.seeds else schemas.SEEDS.empty_table()
     ingest.check_export(opts.export_dir)
     out.mkdir(parents=True, exist_ok=True)

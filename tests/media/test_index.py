@@ -113,3 +113,52 @@ def test_table_choice_keeps_offsets_bounded():
         offsets_bytes = sum((1 << w) + 1 for _, w in mih._split(m)) * 4
         assert 8 <= m <= 32
         assert offsets_bytes <= mih.OFFSETS_BYTES_PER_HASH * n + (64 << 20)
+
+
+@pytest.mark.parametrize("n_bank", [1, 700, mih.TAIL_MAX - 1, mih.TAIL_MAX, mih.TAIL_MAX + 1, 3_000, 65_535, 65_537])
+def test_every_bank_size_equals_brute_force(n_bank):
+    """Around the tail/segment boundary (and the old 65,536 one) the vectorised search is exact."""
+    rng = np.random.default_rng(n_bank)
+    bank, queries = plant(rng, max(n_bank, 600), 200)
+    bank = bank[:n_bank]
+    idx = PdqIndex()
+    idx.add(bank)
+    assert (idx.indexed == n_bank) == (n_bank >= mih.TAIL_MAX)  # only a short tail stays unindexed
+    for radius in (0, 31, 45):
+        assert pairs(idx, queries, radius) == brute(bank, queries, radius)
+
+
+def test_tail_and_segments_together_equal_brute_force():
+    rng = np.random.default_rng(3)
+    bank, queries = plant(rng, 5_000, 150)
+    idx = PdqIndex()
+    idx.add(bank[:4_500])
+    idx.add(bank[4_500:])  # a 500-hash tail beside a segment
+    assert 0 < idx.ntotal - idx.indexed < mih.TAIL_MAX
+    assert pairs(idx, queries, 31) == brute(bank, queries, 31)
+
+
+@pytest.mark.parametrize("n_bank", [500, 5_000])
+def test_dihedral_variants_are_found_like_brute_force(n_bank):
+    """Queries are the eight dihedral hashes of drawn pictures; the bank holds some of them, flipped a little."""
+    import pdqhash
+
+    from vigil.synth.media import draw_abstract
+
+    rng = np.random.default_rng(n_bank)
+    bank = rng.integers(0, 256, (n_bank, 32), dtype=np.uint8)
+    queries = []
+    for k in range(6):
+        px = np.asarray(draw_abstract(np.random.default_rng(k), size=64).convert("RGB"))
+        vectors, _ = pdqhash.compute_dihedral(px)
+        codes = np.packbits(np.asarray(vectors, dtype=np.uint8), axis=1)
+        queries.append(codes)
+        for v, slot in enumerate(rng.choice(n_bank, 3, replace=False)):
+            bits = np.unpackbits(codes[(k + v) % 8])
+            bits[rng.choice(256, int(rng.integers(0, 40)), replace=False)] ^= 1
+            bank[slot] = np.packbits(bits)
+    queries = np.concatenate(queries)
+    idx = PdqIndex()
+    idx.add(bank)
+    got = pairs(idx, queries, 31)
+    assert got == brute(bank, queries, 31) and got

@@ -6,6 +6,7 @@ measured: how often true matches show it (m) and how often random pairs do (u).
 
 from __future__ import annotations
 
+from vigil.media.threshold import PDQ_THRESHOLD
 from dataclasses import dataclass
 
 from vigil.link.images import ProfileImages
@@ -18,7 +19,7 @@ NAME_AGREE = ("exact", "key")
 HANDLE_LEVELS = ("same", "contains", "similar", "close", "differ", "missing")
 # Image distance bins. The first is PDQ's exact-copy radius; the others cover cropped and
 # recompressed copies; unrelated pictures sit near 128 bits.
-IMAGE_BINS = ((0, 31), (32, 47), (48, 63), (64, 79), (80, 256))
+IMAGE_BINS = ((0, PDQ_THRESHOLD), (PDQ_THRESHOLD + 1, 47), (48, 63), (64, 79), (80, 256))
 IMAGE_LEVELS = tuple(f"d{lo}-{hi}" for lo, hi in IMAGE_BINS) + ("shared", "missing")
 EXPLICIT_LEVELS = ("pointer", "mutual_id", "none")
 GRAPH_LEVELS = ("edge_and_shared", "edge", "shared", "none", "missing")

@@ -8,6 +8,7 @@ photo) says nothing about who holds the account and is marked shared, never comp
 
 from __future__ import annotations
 
+from vigil.media.threshold import PDQ_THRESHOLD
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +26,7 @@ PDQ_BITS = 256
 MIN_QUALITY = 1
 # Within this distance two pictures are the same picture (PDQ's reference match threshold); it
 # decides whether an image is shared by many accounts.
-SHARE_RADIUS = 31
+SHARE_RADIUS = PDQ_THRESHOLD
 
 
 def pack(hex_hash: str | None) -> np.ndarray | None:

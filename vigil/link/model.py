@@ -17,6 +17,7 @@ half the belief, and neither is linked.
 
 from __future__ import annotations
 
+from vigil.media.threshold import PDQ_THRESHOLD
 import math
 from collections import Counter
 from dataclasses import dataclass, field
@@ -49,7 +50,7 @@ M_PRIOR_PAIRS = 5.0
 # A weak prior for where copies of one photo land (pseudo-pairs, mean, sd in bits): around PDQ's
 # own match threshold, broad enough to cover heavy crops. Data outweighs it after a few matches.
 COPY_PRIOR_PAIRS = 2.0
-COPY_PRIOR_MEAN = 31.0
+COPY_PRIOR_MEAN = float(PDQ_THRESHOLD)
 COPY_PRIOR_SD = 16.0
 EM_ITERATIONS = 50
 EM_TOLERANCE = 1e-5

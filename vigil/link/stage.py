@@ -13,6 +13,7 @@ the linker adds its own re-creation evidence (recreation.py) for flagged sellers
 
 from __future__ import annotations
 
+from vigil.media.threshold import PDQ_THRESHOLD
 import math
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -53,7 +54,7 @@ EM_SAMPLE_QUERIES = 3_000
 # The picture search radius: the distance that random pairs of this export's pictures reach
 # with this probability (so blocking on pictures stays a handful of candidates per account).
 IMAGE_RADIUS_NULL_QUANTILE = 1e-4
-IMAGE_RADIUS_BOUNDS = (31, IMAGE_BINS[-2][1])
+IMAGE_RADIUS_BOUNDS = (PDQ_THRESHOLD, IMAGE_BINS[-2][1])
 # In-scope accounts paired with random same-platform accounts, for u of the graph levels.
 GRAPH_U_PAIRS = 5_000
 # Links at least this confident join accounts into one person for the transitive closure.

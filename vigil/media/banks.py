@@ -11,6 +11,7 @@ all MD5 can do). Video entries (`vpdq`, `video_md5`) are kept apart and matched 
 
 from __future__ import annotations
 
+from vigil.media.threshold import PDQ_THRESHOLD
 import csv
 import io
 import json
@@ -21,7 +22,6 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
-from threatexchange.signal_type.pdq.pdq_utils import PDQ_CONFIDENT_MATCH_THRESHOLD
 
 from vigil.errors import OperatorError
 from vigil.media.hashing import hexes_to_codes, valid_md5, valid_pdq
@@ -31,7 +31,7 @@ REQUIRED_COLUMNS = ("signal_type", "signal", "bank", "category")
 SIGNAL_TYPES = ("pdq", "md5", "vpdq", "video_md5")
 # The contract's default: a PDQ hash matches at Hamming distance <= 31 (python-threatexchange's
 # PDQ_CONFIDENT_MATCH_THRESHOLD, the upstream recommendation).
-DEFAULT_PDQ_THRESHOLD = PDQ_CONFIDENT_MATCH_THRESHOLD
+DEFAULT_PDQ_THRESHOLD = PDQ_THRESHOLD
 
 BANK_ENTRIES = pa.schema(
     [("signal_type", pa.string()), ("signal", pa.string()), ("bank", pa.string()), ("category", pa.string())]

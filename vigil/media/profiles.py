@@ -7,6 +7,7 @@ image. Such a picture is marked `is_shared` so that linking ignores it.
 
 from __future__ import annotations
 
+from vigil.media.threshold import PDQ_THRESHOLD
 import math
 
 import numpy as np
@@ -17,7 +18,7 @@ from vigil.media.hashing import ImageHash, hexes_to_codes
 from vigil.media.mih import PdqIndex
 
 # Two profile pictures are "the same picture" within the contract's PDQ match distance.
-SHARE_RADIUS = 31
+SHARE_RADIUS = PDQ_THRESHOLD
 # A picture used by at least this many accounts is a default avatar or stock image rather than one
 # person's photo: one operator's cluster of accounts (a seller and backups on several platforms)
 # stays well below 20, while a default avatar's use grows with the platform.

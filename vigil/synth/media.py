@@ -9,6 +9,7 @@ bits flipped within the match radius, some just beyond it), and some exact MD5 c
 
 from __future__ import annotations
 
+from vigil.media.threshold import PDQ_THRESHOLD
 import io
 
 import numpy as np
@@ -16,7 +17,7 @@ import pdqhash
 from PIL import Image, ImageDraw, ImageFilter
 
 PDQ_BITS = 256
-MATCH_RADIUS = 31  # the reference PDQ threshold; near-copies are drawn on both sides of it
+MATCH_RADIUS = PDQ_THRESHOLD  # the reference PDQ threshold; near-copies are drawn on both sides of it
 CROP_MAX = 0.03  # share cut per side when a picture is re-uploaded; PDQ is not crop-robust beyond a few percent
 
 
