@@ -12,15 +12,41 @@ import importlib
 from pathlib import Path
 from typing import Optional
 
+import sys
+
 import typer
 from rich.table import Table
+from typer.core import TyperGroup
 
 from vigil.progress import bars, console
 
+class OperatorErrorsShell(TyperGroup):
+    """The one place an operator mistake (vigil.errors.OperatorError) is reported: a few lines on
+    stderr and exit status 2; the traceback only with `vigil --debug ...`."""
+
+    def invoke(self, ctx):
+        from vigil.errors import OperatorError
+
+        try:
+            return super().invoke(ctx)
+        except OperatorError as e:
+            if "--debug" in sys.argv[1:] or (ctx.obj or {}).get("debug"):
+                raise
+            for line in e.lines():
+                typer.echo(line, err=True)
+            raise typer.Exit(2) from None
+
+
 app = typer.Typer(
-    add_completion=False, no_args_is_help=True,
+    cls=OperatorErrorsShell, add_completion=False, no_args_is_help=True,
     help="vigil: find a sale network in a platform export, explain every finding, review it, escalate it.",
 )
+
+@app.callback()
+def _global(ctx: typer.Context,
+            debug: bool = typer.Option(False, "--debug", help="Show the traceback of an operator error.")) -> None:
+    ctx.obj = {"debug": debug}
+
 
 STAGES_WITH_COMMANDS = ("ingest", "signals", "media", "graph", "audit", "link", "cases", "report", "web", "synth")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import resource
+import shutil
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from vigil import schemas
+from vigil.errors import OperatorError
 from vigil.progress import console
 from vigil.workspace import Workspace
 
@@ -72,15 +74,28 @@ def investigate(opts: RunOptions) -> RunSummary:
     from vigil import audit, graph, ingest, link, media, signals
 
     out = Path(opts.out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    ws = Workspace(out / "workspace")
-    summary = RunSummary()
     t_start = time.perf_counter()
-
-    # Operator inputs are validated before any data is read: a broken lexicon fails in seconds.
+    # Operator inputs are validated before any data is read, and before the results folder is
+    # made: a broken lexicon fails in seconds and leaves nothing behind.
     lexicon = signals.load_lexicon(opts.lexicon)
     bank = media.load_banks(opts.hashes, pdq_threshold=opts.pdq_threshold)
     seeds = ingest.read_seeds(opts.seeds) if opts.seeds else schemas.SEEDS.empty_table()
+    ingest.check_export(opts.export_dir)
+    created = not out.exists()
+    try:
+        return _run_stages(opts, out, lexicon, bank, seeds, t_start)
+    except OperatorError:
+        if created:  # the folder is this run's own: an operator mistake leaves no half-made results
+            shutil.rmtree(out, ignore_errors=True)
+        raise
+
+
+def _run_stages(opts: RunOptions, out: Path, lexicon, bank, seeds, t_start: float) -> RunSummary:
+    from vigil import audit, graph, ingest, link, media, signals
+
+    out.mkdir(parents=True, exist_ok=True)
+    ws = Workspace(out / "workspace")
+    summary = RunSummary()
     ws.write("seeds", seeds)
 
     with _timed(summary, "ingest"):

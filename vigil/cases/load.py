@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 from sqlalchemy import Table, bindparam, delete, insert, select, update
 
+from vigil.errors import OperatorError
 from vigil.cases import events as ev
 from vigil.cases.db import open_db
 from vigil.cases.models import Case, Community, Hit, Link, MediaMatch, Neighbour, utcnow
@@ -30,7 +31,7 @@ CHILD_SAFETY_HIT = "category = 'age' AND context = 'use'"
 INSERT_BATCH = 5000
 
 
-class ResultsError(ValueError):
+class ResultsError(OperatorError):
     """The results folder lacks what a load needs."""
 
 

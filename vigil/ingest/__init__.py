@@ -20,10 +20,11 @@ Choices the contract leaves open, made here:
 
 from vigil.lazy import lazy_exports
 
-__all__ = ["ExportError", "IngestReport", "ingest_export", "read_seeds"]
+__all__ = ["ExportError", "IngestReport", "check_export", "ingest_export", "read_seeds"]
 __getattr__, __dir__ = lazy_exports(__name__, {
     "ExportError": "vigil.ingest.export",
     "IngestReport": "vigil.ingest.export",
     "ingest_export": "vigil.ingest.export",
+    "check_export": "vigil.ingest.export",
     "read_seeds": "vigil.ingest.seeds",
 })

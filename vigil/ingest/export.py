@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from vigil.errors import OperatorError
 from vigil import progress, schemas
 from vigil.ingest.pieces import Piece
 from vigil.workspace import Workspace
@@ -28,7 +29,7 @@ IN_FLIGHT = 4 * WORKERS  # blocks parsed ahead of the writer: workers stay busy 
 ROW_GROUP_ROWS = 1 << 19  # pieces are gathered into row groups this big before writing
 
 
-class ExportError(ValueError):
+class ExportError(OperatorError):
     """The export cannot be ingested at all (as opposed to a bad record, which is rejected)."""
 
 
@@ -64,16 +65,23 @@ def find_table_files(export_dir: Path, table: str) -> list[Path]:
     return [export_dir / f"{table}{ext}" for ext in FORMATS if (export_dir / f"{table}{ext}").is_file()]
 
 
-def ingest_export(export_dir: Path, ws: Workspace, rejects_path: Path) -> IngestReport:
-    """Read every contract table of `export_dir` into `ws`; bad records go to `rejects_path`."""
+def check_export(export_dir: Path) -> Path:
+    """The export folder exists and holds the one mandatory table (checked before anything is written)."""
     export_dir = Path(export_dir)
     if not export_dir.is_dir():
-        raise ExportError(f"{export_dir}: not a folder")
+        raise ExportError(f"{export_dir}: not a folder", file=export_dir,
+                          hint="give the folder that holds accounts.jsonl (or .csv, .parquet)")
     if not find_table_files(export_dir, "accounts"):
         raise ExportError(
             f"{export_dir}: no accounts table (the one mandatory table): expected one of "
-            + ", ".join(f"accounts{e}" for e in FORMATS)
-        )
+            + ", ".join(f"accounts{e}" for e in FORMATS), file=export_dir,
+            hint="is this the export folder? it must hold the accounts table")
+    return export_dir
+
+
+def ingest_export(export_dir: Path, ws: Workspace, rejects_path: Path) -> IngestReport:
+    """Read every contract table of `export_dir` into `ws`; bad records go to `rejects_path`."""
+    export_dir = check_export(export_dir)
     report = IngestReport()
     log = RejectLog(Path(rejects_path))
     try:

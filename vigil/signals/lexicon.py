@@ -13,6 +13,7 @@ from pathlib import Path
 
 import yaml
 
+from vigil.errors import OperatorError
 from vigil.signals.normalise import fold_text, skeleton_text
 
 CATEGORIES = ("explicit", "age", "sale", "contact", "payment", "trade", "other")
@@ -20,12 +21,14 @@ KINDS = ("term", "hashtag", "regex", "emoji")
 FIELDS = ("id", "category", "kind", "value", "weight")
 
 
-class LexiconError(ValueError):
+class LexiconError(OperatorError):
     """Every problem found in a lexicon file, each naming file, line and entry id."""
+
+    hint_default = "fix these entries (`vigil lexicon check FILE` re-checks in seconds)"
 
     def __init__(self, path: str, problems: list[str]):
         self.path, self.problems = path, problems
-        super().__init__(f"{path}: {len(problems)} problem(s) in the lexicon:\n  " + "\n  ".join(problems))
+        super().__init__(f"{path}: {len(problems)} problem(s) in the lexicon:", file=path, details=problems)
 
 
 @dataclass(frozen=True)
@@ -81,9 +84,7 @@ def parse_lexicon(text: str, path: str = "<lexicon>") -> Lexicon:
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else "?"
-        raise LexiconError(path, [f"{where}: not valid YAML: {getattr(e, 'problem', e)}"]) from e
+        raise LexiconError(path, [yaml_problem(e)]) from e
     if not isinstance(root, yaml.MappingNode):
         raise LexiconError(path, ["line 1: the lexicon must be a mapping with `version` and `signals`"])
     top = {k.value: v for k, v in root.value}
@@ -106,6 +107,24 @@ def parse_lexicon(text: str, path: str = "<lexicon>") -> Lexicon:
     if problems:
         raise LexiconError(path, problems)
     return Lexicon(path=path, entries=entries, version=version)
+
+
+def yaml_problem(e: yaml.YAMLError) -> str:
+    """Where a YAML error really is, and what it is.
+
+    PyYAML's `problem_mark` is where the parser gave up; for a quoted scalar that is never closed
+    it lies far below (the scanner reads on into later lines), while `context_mark` is where the
+    quote was opened: that is the line the operator must fix."""
+    context = getattr(e, "context", None) or ""
+    problem = getattr(e, "problem", None) or str(e)
+    pmark, cmark = getattr(e, "problem_mark", None), getattr(e, "context_mark", None)
+    if "quoted scalar" in context and cmark is not None:
+        gave_up = f" (the parser read on to line {pmark.line + 1})" if pmark is not None and pmark.line != cmark.line else ""
+        return (f"line {cmark.line + 1}: not valid YAML: a quote opened at column {cmark.column + 1} is not "
+                f"closed on that line{gave_up}: close it, or drop it")
+    mark = pmark or cmark
+    where = f"line {mark.line + 1}" if mark is not None else "line ?"
+    return f"{where}: not valid YAML: {problem}" + (f" ({context})" if context else "")
 
 
 def _parse_entry(node, problems: list[str], seen: dict[str, int]) -> Entry | None:

@@ -1,0 +1,44 @@
+"""Operator mistakes: one error type, raised by validators at load, reported once by the CLI shell.
+
+A wrong lexicon, hash bank, export, seeds file or results folder is not a bug: the operator needs
+the file, the line (and field) and what to do, in a few lines, not a traceback.
+"""
+
+from __future__ import annotations
+
+import re
+
+MAX_LINES = 5  # an operator reads the whole message; a sixth line is a wall of text
+
+
+class OperatorError(ValueError):
+    """A file the operator gave is wrong: `file`, `line`, `field` and a `hint` say where and what to do."""
+
+    hint_default = "fix the file named above and run the command again"
+
+    def __init__(self, message: str, *, file: str | None = None, line: int | None = None,
+                 field: str | None = None, hint: str | None = None, details: list[str] | None = None):
+        self.file, self.field = (str(file) if file else None), field
+        self.line = line if line is not None else _first_line(message, details)
+        self.hint = hint or self.hint_default
+        self.details = list(details or [])
+        super().__init__(message + "".join("\n  " + d for d in self.details))
+        self.message = message
+
+    def lines(self, limit: int = MAX_LINES) -> list[str]:
+        """The message as at most `limit` lines: headline, first details, hint."""
+        out = [f"error: {self.message}"]
+        room = limit - 2
+        shown = self.details if len(self.details) <= room else self.details[: room - 1] + [
+            f"... and {len(self.details) - room + 1} more problem(s)"]
+        out += ["  " + d for d in shown]
+        out.append(f"hint: {self.hint}")
+        return out[:limit]
+
+
+def _first_line(message: str, details) -> int | None:
+    for text in [message, *(details or [])]:
+        m = re.search(r"(?:^|:)(\d+):|line (\d+)", text)
+        if m:
+            return int(m.group(1) or m.group(2))
+    return None
