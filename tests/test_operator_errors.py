@@ -88,3 +88,14 @@ def test_lexicon_check_reports_in_a_few_lines(tmp_path):
     lex.write_text(LEXICON)
     r = CliRunner().invoke(app, ["lexicon", "check", str(lex)])
     assert r.exit_code != 0 and "line 6" in r.output and "Traceback" not in r.output
+
+
+def test_investigate_exits_non_zero_when_a_table_was_refused(tmp_path, monkeypatch):
+    import vigil.pipeline
+    from vigil.pipeline import RunSummary
+
+    monkeypatch.setattr(vigil.pipeline, "investigate",
+                        lambda opts: RunSummary(refused_tables={"recommendations.csv": ["viewer_id"]}))
+    r = _investigate(tmp_path)
+    assert r.exit_code == 3
+    assert "recommendations.csv" in r.output and "viewer_id" in r.output

@@ -71,6 +71,10 @@ def investigate(
     with bars(progress):
         summary = run(opts)
     print_summary(summary, out)
+    if summary.refused_tables:
+        for name, missing in summary.refused_tables.items():
+            typer.echo(f"error: {name} was not read: its header lacks {', '.join(missing)}", err=True)
+        raise typer.Exit(3)
 
 
 @app.command()
@@ -112,6 +116,8 @@ def print_summary(summary, out: Path) -> None:
     for name, n in summary.counts.items():
         table.add_row(f"rows: {name}", f"{n:,}")
     table.add_row("rejected records", f"{summary.rejects:,}")
+    for name, missing in summary.refused_tables.items():
+        table.add_row(f"[red]refused table: {name}[/]", f"lacks {', '.join(missing)}")
     for stage, s in summary.timings_s.items():
         table.add_row(f"time: {stage}", f"{s:.2f} s")
     table.add_row("peak memory", f"{summary.peak_memory_mb:,.0f} MB")

@@ -45,6 +45,7 @@ class RunSummary:
     timings_s: dict[str, float] = field(default_factory=dict)
     stages: dict[str, dict] = field(default_factory=dict)
     peak_memory_mb: float = 0.0
+    refused_tables: dict[str, list[str]] = field(default_factory=dict)  # file -> missing required columns
 
     def as_json(self) -> dict:
         return {
@@ -54,6 +55,7 @@ class RunSummary:
             "timings_s": self.timings_s,
             "stages": self.stages,
             "peak_memory_mb": round(self.peak_memory_mb, 1),
+            "refused_tables": self.refused_tables,
         }
 
 
@@ -103,6 +105,7 @@ def _run_stages(opts: RunOptions, out: Path, lexicon, bank, seeds, t_start: floa
         summary.counts.update(report.counts)
         summary.rejects = report.rejects
         summary.rejects_by_file = report.rejects_by_file
+        summary.refused_tables = report.refused
     with _timed(summary, "signals"):
         summary.stages["signals"] = signals.run_signals(ws, lexicon)
     with _timed(summary, "media"):

@@ -39,6 +39,7 @@ class IngestReport:
     rejects: int = 0
     rejects_by_file: dict[str, int] = field(default_factory=dict)
     files: dict[str, list[str]] = field(default_factory=dict)
+    refused: dict[str, list[str]] = field(default_factory=dict)  # file -> required columns its header lacks
 
 
 class RejectLog:
@@ -91,6 +92,10 @@ def ingest_export(export_dir: Path, ws: Workspace, rejects_path: Path) -> Ingest
             with ws.writer(table, schemas.INPUT_TABLES[table]) as writer:
                 batcher = _RowGroups(writer)
                 for path in files:
+                    missing = missing_columns(path, table)
+                    if missing:
+                        _refuse(path, table, missing, report, log)
+                        continue
                     for piece in _pieces(path, table):
                         batcher.add(piece.table)
                         log.write(piece.rejects)
@@ -100,6 +105,48 @@ def ingest_export(export_dir: Path, ws: Workspace, rejects_path: Path) -> Ingest
         log.close()
     report.rejects, report.rejects_by_file = log.total, dict(log.by_file)
     return report
+
+
+def missing_columns(path: Path, table: str) -> list[str]:
+    """Required columns a CSV or Parquet file's header lacks (JSON lines have no header: each record
+    is checked on its own). A header is checked once, so a table missing a column is one problem,
+    not one reject per row."""
+    from vigil.ingest.records import TABLES as FIELDS
+
+    name = path.name
+    if name.endswith((".csv", ".csv.gz")):
+        import csv
+        import io
+
+        from vigil.ingest.jsonl import open_gzip
+
+        with (open_gzip(path) if name.endswith(".gz") else open(path, "rb")) as f:
+            first = io.TextIOWrapper(f, encoding="utf-8-sig", errors="replace", newline="").readline()
+        if not first.strip():
+            return []
+        columns = {c.strip() for c in next(csv.reader([first]))}
+    elif name.endswith(".parquet"):
+        import pyarrow.parquet as pq
+
+        columns = set(pq.read_schema(path).names)
+    else:
+        return []
+    return [f.name for f in FIELDS[table] if f.required and f.name not in columns]
+
+
+def _refuse(path: Path, table: str, missing: list[str], report: IngestReport, log: RejectLog) -> None:
+    """A header without a required column: the file is refused whole. `accounts` is the one
+    mandatory table, so the run stops; any other table is skipped with one reject and a loud
+    warning, the run goes on and the command exits non-zero (the investigator must know that a
+    whole table was not used)."""
+    reason = (f"{table} header lacks required column(s) {', '.join(missing)}: "
+              f"the whole file was not read (the contract's {table} columns are needed)")
+    if table == "accounts":
+        raise ExportError(f"{path}:1: {reason}", file=path, line=1, field=missing[0],
+                          hint=f"add the column(s) {', '.join(missing)} to the header (line 1)")
+    log.write([{"file": path.name, "line": 1, "field": ",".join(missing), "reason": reason, "record": ""}])
+    report.refused[path.name] = missing
+    progress.console.log(f"[bold red]WARNING[/] {path}:1: {reason}")
 
 
 class _RowGroups:
