@@ -15,6 +15,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from vigil.wording import plural
 from vigil import progress
 from vigil.report import cybertip, exports, figures
 from vigil.report.config import ReportConfig, load_config
@@ -128,7 +129,7 @@ def _context(res: Results, drafts: list[dict], cfg: ReportConfig, cases: list[Es
     mit = []
     m = res.mitigations or {}
     for f in m.get("query_families", [])[: TOP_MITIGATIONS // 2]:
-        mit.append({"kind": "query family", "platform": f["platform"], "target": f"{f['family']} ({len(f['variants'])} spellings)",
+        mit.append({"kind": "query family", "platform": f["platform"], "target": f"{f['family']} ({plural(len(f['variants']), 'spelling')})",
                     "action": f["action"], "drop": _pct(f), "evidence": f["evidence"]})
     for q in m.get("queries", [])[:TOP_MITIGATIONS]:
         mit.append({"kind": f"{q['surface']} query", "platform": q["platform"], "target": q["query"],
