@@ -36,6 +36,30 @@ class OperatorErrorsShell(TyperGroup):
                 typer.echo(line, err=True)
             raise typer.Exit(2) from None
 
+    def get_command(self, ctx, name):
+        cmd = super().get_command(ctx, name)
+        if cmd is not None:
+            _tidy_help(cmd, ctx)
+        return cmd
+
+
+def _tidy_help(cmd, ctx) -> None:
+    """Typer shows a flag's type as `<bool>` and a repeatable option's as `<list[Path]>`: Python
+    types, not what to type. A flag shows no value; a repeatable option shows its item type."""
+    from typer.core import TyperOption
+
+    for p in cmd.get_params(ctx):
+        if not isinstance(p, TyperOption) or p.metavar is not None:
+            continue
+        if p.is_flag or p.name == "help":
+            p.metavar = ""
+            continue
+        shown = p.display_type(ctx)
+        if shown.startswith("<list[") and shown.endswith("]>"):
+            p.metavar = "<" + shown[6:-2].lower().replace("path", "file") + ">"
+    for sub in getattr(cmd, "commands", {}).values():
+        _tidy_help(sub, ctx)
+
 
 app = typer.Typer(
     cls=OperatorErrorsShell, add_completion=False, no_args_is_help=True,
@@ -61,7 +85,7 @@ def investigate(
     pdq_threshold: int = typer.Option(31, "--pdq-threshold", min=0, max=256, help="Largest PDQ distance that matches."),
     dihedral: bool = typer.Option(False, "--dihedral", help="Also match rotated and mirrored media."),
     db: Optional[str] = typer.Option(None, "--db", help="Load the findings into this review database (SQLAlchemy URL)."),
-    progress: bool = typer.Option(True, "--progress/--no-progress"),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars (on a terminal)."),
 ) -> None:
     """Find the network in an export and write the contract's result files."""
     from vigil.pipeline import RunOptions, investigate as run
@@ -113,6 +137,8 @@ def print_summary(summary, out: Path) -> None:
     table = Table(title=f"vigil results in {out}")
     table.add_column("what")
     table.add_column("value", justify="right")
+    for name, n in summary.found.items():
+        table.add_row(f"[bold]found: {name}[/]", f"{n:,}")
     for name, n in summary.counts.items():
         table.add_row(f"rows: {name}", f"{n:,}")
     table.add_row("rejected records", f"{summary.rejects:,}")

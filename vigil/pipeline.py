@@ -46,6 +46,7 @@ class RunSummary:
     stages: dict[str, dict] = field(default_factory=dict)
     peak_memory_mb: float = 0.0
     refused_tables: dict[str, list[str]] = field(default_factory=dict)  # file -> missing required columns
+    found: dict[str, int] = field(default_factory=dict)  # sellers, buyers, facilitators, communities
 
     def as_json(self) -> dict:
         return {
@@ -56,6 +57,7 @@ class RunSummary:
             "stages": self.stages,
             "peak_memory_mb": round(self.peak_memory_mb, 1),
             "refused_tables": self.refused_tables,
+            "found": self.found,
         }
 
 
@@ -131,6 +133,7 @@ def _run_stages(opts: RunOptions, out: Path, lexicon, bank, seeds, t_start: floa
         summary.stages["link"] = link.run_link(ws, export_dir=opts.export_dir)
 
     write_contract_files(ws, out)
+    summary.found = findings_count(ws.read("scores"))
     if opts.db_url:
         from vigil import cases
 
@@ -143,6 +146,15 @@ def _run_stages(opts: RunOptions, out: Path, lexicon, bank, seeds, t_start: floa
         summary.counts.setdefault(name, ws.rows(name))
     _write_json(out / "summary.json", summary.as_json())
     return summary
+
+
+def findings_count(scores: pa.Table) -> dict[str, int]:
+    """What an investigator asks first: how many sellers, buyers, facilitators and communities."""
+    roles = scores.column("role").to_pylist()
+    found = {f"{r}s": roles.count(r) for r in schemas.ROLES if r != "none"}
+    found["communities"] = len({c for c, r in zip(scores.column("community").to_pylist(), roles)
+                                if c is not None and c != "" and r != "none"})
+    return found
 
 
 def write_contract_files(ws: Workspace, out: Path) -> None:
