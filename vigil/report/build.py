@@ -48,6 +48,11 @@ def build_report(results_dir: Path, out_dir: Path, config: ReportConfig | None =
     return page
 
 
+def unique(lines: list[str]) -> list[str]:
+    """Each evidence line or reason once, in first-seen order (the same post can back several signals)."""
+    return list(dict.fromkeys(" ".join(str(x).split()) for x in lines if str(x).strip()))
+
+
 def _safe_name(platform: str, account_id: str) -> str:
     """A file name that cannot escape the folder, unique even when ids differ only in odd characters."""
     stem = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{platform}_{account_id}")[:80].lstrip(".")
@@ -104,8 +109,8 @@ def _context(res: Results, drafts: list[dict], cfg: ReportConfig, cases: list[Es
         prof = res.profiles.get((a["platform"], a["account_id"]), {})
         case = ev_cases.get(f"{a['platform']}:{a['account_id']}")
         top.append({**a, "handle": prof.get("handle") or "", "bio": prof.get("bio") or "",
-                    "reasons": [r.strip() for r in (a.get("reasons") or "").split(";") if r.strip()],
-                    "evidence": case.evidence if case else []})
+                    "reasons": unique([r.strip() for r in (a.get("reasons") or "").split(";") if r.strip()]),
+                    "evidence": unique(case.evidence) if case else []})
     communities = []
     if res.table_exists("communities"):
         cols = ["community", "platform", "size", "sellers", "buyers", "facilitators", "summary"]
