@@ -9,29 +9,66 @@ stage inside the command bodies, and a stage package's exports load on first use
 from __future__ import annotations
 
 import importlib
-import os
 import sys
 from pathlib import Path
 from typing import Optional
 
 import typer
 from rich.table import Table
+from typer.core import TyperGroup
 
-from vigil.help import use_operator_help
 from vigil.progress import bars, console
 
+class OperatorErrorsShell(TyperGroup):
+    """The one place an operator mistake (vigil.errors.OperatorError) is reported: a few lines on
+    stderr and exit status 2; the traceback only with `vigil --debug ...`."""
+
+    def invoke(self, ctx):
+        from vigil.errors import OperatorError
+
+        try:
+            return super().invoke(ctx)
+        except OperatorError as e:
+            if "--debug" in sys.argv[1:] or (ctx.obj or {}).get("debug"):
+                raise
+            for line in e.lines():
+                typer.echo(line, err=True)
+            raise typer.Exit(2) from None
+
+    def get_command(self, ctx, name):
+        cmd = super().get_command(ctx, name)
+        if cmd is not None:
+            _tidy_help(cmd, ctx)
+        return cmd
+
+
+def _tidy_help(cmd, ctx) -> None:
+    """Typer shows a flag's type as `<bool>` and a repeatable option's as `<list[Path]>`: Python
+    types, not what to type. A flag shows no value; a repeatable option shows its item type."""
+    from typer.core import TyperOption
+
+    for p in cmd.get_params(ctx):
+        if not isinstance(p, TyperOption) or p.metavar is not None:
+            continue
+        if p.is_flag or p.name == "help":
+            p.metavar = ""
+            continue
+        shown = p.display_type(ctx)
+        if shown.startswith("<list[") and shown.endswith("]>"):
+            p.metavar = "<" + shown[6:-2].lower().replace("path", "file") + ">"
+    for sub in getattr(cmd, "commands", {}).values():
+        _tidy_help(sub, ctx)
+
+
 app = typer.Typer(
-    add_completion=False, no_args_is_help=True,
+    cls=OperatorErrorsShell, add_completion=False, no_args_is_help=True,
     help="vigil: find a sale network in a platform export, explain every finding, review it, escalate it.",
 )
 
-DEBUG_ENV = "VIGIL_DEBUG"  # set by --debug: the shell then lets a traceback through
-
-
 @app.callback()
-def _root(debug: bool = typer.Option(False, "--debug", help="Show the full traceback of an error.")) -> None:
-    if debug:
-        os.environ[DEBUG_ENV] = "1"
+def _global(ctx: typer.Context,
+            debug: bool = typer.Option(False, "--debug", help="Show the traceback of an operator error.")) -> None:
+    ctx.obj = {"debug": debug}
 
 
 STAGES_WITH_COMMANDS = ("ingest", "signals", "media", "graph", "audit", "link", "cases", "report", "web", "synth", "watch")
@@ -70,6 +107,10 @@ def investigate(
 
         d = write_diff(previous, out, db_url=db)
         console.print("diff.json: " + ", ".join(f"{k} {v}" for k, v in d["counts"].items()))
+    if summary.refused_tables:
+        for name, missing in summary.refused_tables.items():
+            typer.echo(f"error: {name} was not read: its header lacks {', '.join(missing)}", err=True)
+        raise typer.Exit(3)
 
 
 @app.command()
@@ -108,11 +149,13 @@ def print_summary(summary, out: Path) -> None:
     table = Table(title=f"vigil results in {out}")
     table.add_column("what")
     table.add_column("value", justify="right")
-    for name, n in summary.findings.items():
-        table.add_row(f"found: {name}", f"{n:,}")
+    for name, n in summary.found.items():
+        table.add_row(f"[bold]found: {name}[/]", f"{n:,}")
     for name, n in summary.counts.items():
         table.add_row(f"rows: {name}", f"{n:,}")
     table.add_row("rejected records", f"{summary.rejects:,}")
+    for name, missing in summary.refused_tables.items():
+        table.add_row(f"[red]refused table: {name}[/]", f"lacks {', '.join(missing)}")
     for stage, s in summary.timings_s.items():
         table.add_row(f"time: {stage}", f"{s:.2f} s")
     table.add_row("peak memory", f"{summary.peak_memory_mb:,.0f} MB")
@@ -130,15 +173,7 @@ def _register_stage_commands() -> None:
         mod.register(app)
 
 
-def main() -> None:
-    """The console entry point: an operator mistake is a short message and exit status 2."""
-    from vigil.shell import run_app
-
-    sys.exit(run_app(app, debug_env=DEBUG_ENV))
-
-
 _register_stage_commands()
-use_operator_help(app)
 
 if __name__ == "__main__":
-    main()
+    app()

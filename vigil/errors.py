@@ -1,45 +1,62 @@
-"""Operator mistakes: a wrong lexicon, hash bank, seeds file, export or results folder.
+"""Operator mistakes: one error type, raised by validators at load, reported once by the CLI shell.
 
-They are not bugs, so the operator gets what a person needs to fix the input (which file, which
-line and field, what to do) in a few lines, never a traceback. Each stage's own error type
-derives from `OperatorError`; the CLI shell (`vigil.shell`) catches it once.
+A wrong lexicon, hash bank, export, seeds file or results folder is not a bug: the operator needs
+the file, the line (and field) and what to do, in a few lines, not a traceback.
 """
 
 from __future__ import annotations
 
-# An operator error is shown in at most this many lines: the file and the first problems; the
-# rest are counted and the full list is one command away (the error's `hint`).
-MAX_SHOWN_PROBLEMS = 3
+import re
+
+MAX_LINES = 5  # an operator reads the whole message; a sixth line is a wall of text
 
 
-class OperatorError(Exception):
-    """An input the operator gave cannot be used; `problems` each name a line and a field."""
+class OperatorError(ValueError):
+    """A file the operator gave is wrong: `file`, `line`, `field` and a `hint` say where and what to do."""
 
-    hint: str = ""
+    hint_default = "fix the file named above and run the command again"
 
-    def operator_lines(self) -> list[str]:
-        """What the shell prints: a headline, a few problems, what to do."""
-        text = str(self)
-        lines = [ln for ln in text.splitlines() if ln.strip()]
-        head, problems = (lines[0] if lines else type(self).__name__), lines[1:]
-        shown = [p.strip() for p in problems[:MAX_SHOWN_PROBLEMS]]
-        out = [head] + [f"  {p}" for p in shown]
-        if len(problems) > MAX_SHOWN_PROBLEMS:
-            out[-1] += f"  (and {len(problems) - MAX_SHOWN_PROBLEMS} more)"
-        if self.hint:
-            out.append(self.hint)
-        return out
+    def __init__(self, message: str, *, file: str | None = None, line: int | None = None,
+                 field: str | None = None, hint: str | None = None, details: list[str] | None = None):
+        self.file, self.field = (str(file) if file else None), field
+        self.line = line if line is not None else _first_line(message, details)
+        self.hint = hint or self.hint_default
+        self.details = list(details or [])
+        super().__init__(message + "".join("\n  " + d for d in self.details))
+        self.message = message
+
+    def lines(self, limit: int = MAX_LINES) -> list[str]:
+        """The message as at most `limit` lines: headline, first details, hint."""
+        out = [f"error: {self.message}"]
+        room = limit - 2
+        shown = self.details if len(self.details) <= room else self.details[: room - 1] + [
+            f"... and {len(self.details) - room + 1} more problem(s)"]
+        out += ["  " + d for d in shown]
+        out.append(f"hint: {self.hint}")
+        return out[:limit]
+
+
+def _first_line(message: str, details) -> int | None:
+    for text in [message, *(details or [])]:
+        m = re.search(r"(?:^|:)(\d+):|line (\d+)", text)
+        if m:
+            return int(m.group(1) or m.group(2))
+    return None
 
 
 def yaml_problem(e: Exception) -> str:
-    """Where a YAML error really is: the construct left open, not where the parser gave up.
+    """Where a YAML error really is, and what it is.
 
-    An unclosed quote on line 12 makes PyYAML stop at the end of the file; its `context_mark`
-    holds the line where the quoted scalar (or block, or flow) began, which is what to fix."""
+    PyYAML's `problem_mark` is where the parser gave up; for a quoted scalar that is never closed
+    it lies far below (the scanner reads on into later lines), while `context_mark` is where the
+    quote was opened: that is the line the operator must fix."""
+    context = getattr(e, "context", None) or ""
     problem = getattr(e, "problem", None) or str(e)
-    context, cmark, pmark = getattr(e, "context", None), getattr(e, "context_mark", None), getattr(e, "problem_mark", None)
-    if cmark is not None and context:
-        at = f" (the parser stopped at line {pmark.line + 1})" if pmark is not None and pmark.line != cmark.line else ""
-        return f"line {cmark.line + 1}: not valid YAML: {context} started here: {problem}{at}"
-    where = f"line {pmark.line + 1}" if pmark is not None else "line ?"
-    return f"{where}: not valid YAML: {problem}"
+    pmark, cmark = getattr(e, "problem_mark", None), getattr(e, "context_mark", None)
+    if "quoted scalar" in context and cmark is not None:
+        gave_up = f" (the parser read on to line {pmark.line + 1})" if pmark is not None and pmark.line != cmark.line else ""
+        return (f"line {cmark.line + 1}: not valid YAML: a quote opened at column {cmark.column + 1} is not "
+                f"closed on that line{gave_up}: close it, or drop it")
+    mark = pmark or cmark
+    where = f"line {mark.line + 1}" if mark is not None else "line ?"
+    return f"{where}: not valid YAML: {problem}" + (f" ({context})" if context else "")

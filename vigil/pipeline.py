@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import resource
+import shutil
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from vigil import schemas
+from vigil.errors import OperatorError
 from vigil.progress import console
 from vigil.workspace import Workspace
 
@@ -44,7 +46,8 @@ class RunSummary:
     timings_s: dict[str, float] = field(default_factory=dict)
     stages: dict[str, dict] = field(default_factory=dict)
     peak_memory_mb: float = 0.0
-    findings: dict[str, int] = field(default_factory=dict)
+    refused_tables: dict[str, list[str]] = field(default_factory=dict)  # file -> missing required columns
+    found: dict[str, int] = field(default_factory=dict)  # sellers, buyers, facilitators, communities
 
     def as_json(self) -> dict:
         return {
@@ -55,6 +58,8 @@ class RunSummary:
             "timings_s": self.timings_s,
             "stages": self.stages,
             "peak_memory_mb": round(self.peak_memory_mb, 1),
+            "refused_tables": self.refused_tables,
+            "found": self.found,
         }
 
 
@@ -72,15 +77,13 @@ def _timed(summary: RunSummary, stage: str):
 
 def investigate(opts: RunOptions) -> RunSummary:
     """Run every stage; write the contract files and `summary.json` into `opts.out_dir`."""
-    from vigil import audit, graph, ingest, link, media, signals
+    from vigil import ingest, media, signals
     from vigil.media.threshold import PDQ_THRESHOLD
 
     out = Path(opts.out_dir)
-    summary = RunSummary()
     t_start = time.perf_counter()
-
-    # Operator inputs are validated before any data is read or any folder made: a broken lexicon
-    # fails in seconds and leaves no half-made results folder behind.
+    # Operator inputs are validated before any data is read, and before the results folder is
+    # made: a broken lexicon fails in seconds and leaves nothing behind.
     from vigil.platforms import load_registry, use_registry
 
     use_registry(load_registry(opts.platforms))  # before the lexicon: the contact rules come from it
@@ -88,8 +91,21 @@ def investigate(opts: RunOptions) -> RunSummary:
     bank = media.load_banks(opts.hashes, pdq_threshold=PDQ_THRESHOLD if opts.pdq_threshold is None else opts.pdq_threshold)
     seeds = ingest.read_seeds(opts.seeds) if opts.seeds else schemas.SEEDS.empty_table()
     ingest.check_export(opts.export_dir)
+    created = not out.exists()
+    try:
+        return _run_stages(opts, out, lexicon, bank, seeds, t_start)
+    except OperatorError:
+        if created:  # the folder is this run's own: an operator mistake leaves no half-made results
+            shutil.rmtree(out, ignore_errors=True)
+        raise
+
+
+def _run_stages(opts: RunOptions, out: Path, lexicon, bank, seeds, t_start: float) -> RunSummary:
+    from vigil import audit, graph, ingest, link, media, signals
+
     out.mkdir(parents=True, exist_ok=True)
     ws = Workspace(out / "workspace")
+    summary = RunSummary()
     ws.write("seeds", seeds)
 
     with _timed(summary, "ingest"):
@@ -97,6 +113,7 @@ def investigate(opts: RunOptions) -> RunSummary:
         summary.counts.update(report.counts)
         summary.rejects = report.rejects
         summary.rejects_by_file = report.rejects_by_file
+        summary.refused_tables = report.refused
     with _timed(summary, "signals"):
         summary.stages["signals"] = signals.run_signals(ws, lexicon)
     with _timed(summary, "media"):
@@ -122,7 +139,7 @@ def investigate(opts: RunOptions) -> RunSummary:
         summary.stages["link"] = link.run_link(ws, export_dir=opts.export_dir)
 
     write_contract_files(ws, out)
-    summary.findings = count_findings(ws.read("scores"))
+    summary.found = findings_count(ws.read("scores"))
     if opts.db_url:
         from vigil import cases
 
@@ -137,12 +154,12 @@ def investigate(opts: RunOptions) -> RunSummary:
     return summary
 
 
-def count_findings(scores: pa.Table) -> dict[str, int]:
-    """What an investigator asks first: how many sellers, buyers, facilitators, communities."""
+def findings_count(scores: pa.Table) -> dict[str, int]:
+    """What an investigator asks first: how many sellers, buyers, facilitators and communities."""
     roles = scores.column("role").to_pylist()
-    found = {f"{role}s": roles.count(role) for role in schemas.ROLES if role != "none"}
-    flagged = [c for c, r in zip(scores.column("community").to_pylist(), roles) if r != "none" and c is not None]
-    found["communities"] = len(set(flagged))
+    found = {f"{r}s": roles.count(r) for r in schemas.ROLES if r != "none"}
+    found["communities"] = len({c for c, r in zip(scores.column("community").to_pylist(), roles)
+                                if c is not None and c != "" and r != "none"})
     return found
 
 

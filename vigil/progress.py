@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 T = TypeVar("T")
-console = Console(stderr=True, log_path=False)  # a log line names the step, not the source line that wrote it
+console = Console(stderr=True, log_path=False)  # log lines say what happened, not which source line said it
 _progress: Progress | None = None
 
 

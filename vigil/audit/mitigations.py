@@ -15,6 +15,7 @@ from collections import defaultdict
 
 import duckdb
 
+from vigil.wording import plural
 from vigil.audit import intervals
 from vigil.audit.surfaces import QUERY_SURFACES
 
@@ -30,7 +31,10 @@ MAX_EDGES = 500  # edge suppressions listed, largest first (the rest are covered
 
 
 def _drop(x: int, total: int) -> dict:
-    return {"flagged_impressions": int(x), "share_of_flagged_impressions": (x / total) if total else 0.0}
+    """The flagged impressions a mitigation removes, and their share of the flagged impressions on
+    the surfaces it touches: a share, so never above 1 (a mitigation cannot remove more than all)."""
+    return {"flagged_impressions": int(x), "share_of_flagged_impressions": min(1.0, x / total) if total else 0.0}
+
 
 
 def flagged_totals(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], int]:
@@ -62,27 +66,41 @@ def query_families(texts: list[str]) -> list[str]:
     return [p.strip().lstrip("#").strip() for p in parts]
 
 
-def family_mitigations(qs: list[dict]) -> list[dict]:
-    """Query families (all spellings together) with their pooled evidence and the strongest action."""
+def family_mitigations(qs: list[dict], totals: dict[tuple[str, str], int] | None = None) -> list[dict]:
+    """Query families (all spellings together) with their pooled evidence and the strongest action.
+
+    A family is keyed by its skeleton (look-alikes folded), which is no word anyone typed
+    ("praflult" folds to "prafiuit"), so it is named by its most shown spelling. Its expected drop
+    is its flagged impressions over the flagged impressions of the surfaces it appears on: the
+    spellings' shares have different denominators and are not summed."""
+    totals = totals or {}
     fam: dict[tuple[str, str], dict] = {}
     for q in qs:
         f = fam.setdefault((q["platform"], q["family"]), {
-            "platform": q["platform"], "family": q["family"], "variants": [], "impressions": 0,
-            "flagged_impressions": 0, "share": 0.0})
+            "platform": q["platform"], "skeleton": q["family"], "variants": [], "impressions": 0,
+            "flagged_impressions": 0, "surfaces": set(), "spellings": {}})
         f["variants"].append(f"{q['surface']}:{q['query']}")
         f["impressions"] += q["impressions"]
         f["flagged_impressions"] += q["expected_drop"]["flagged_impressions"]
-        f["share"] += q["expected_drop"]["share_of_flagged_impressions"]
+        f["surfaces"].add(q["surface"])
+        spelling = " ".join(q["query"].split()).lstrip("#")  # '#vexkin' and 'vexkin' are one spelling
+        f["spellings"][spelling] = f["spellings"].get(spelling, 0) + q["impressions"]
+        f.setdefault("queries", []).append(q)
     out = []
     for f in fam.values():
+        f["family"] = min(f["spellings"], key=lambda s: (-f["spellings"][s], s))
+        for q in f["queries"]:  # each query names its family as the family row does
+            q["skeleton"], q["family"] = f["skeleton"], f["family"]
+        total = sum(totals.get((f["platform"], s), 0) for s in f["surfaces"])
         lo, hi = intervals.wilson(f["flagged_impressions"], f["impressions"])
         action = "block" if lo >= BLOCK_SHARE_LOWER else "warn_no_bypass" if lo >= WARN_SHARE_LOWER else "remove_flagged_results"
         out.append({
-            "platform": f["platform"], "family": f["family"], "action": action, "variants": sorted(f["variants"]),
-            "evidence": (f"{len(f['variants'])} spelling(s) of '{f['family']}': {f['flagged_impressions']} of "
+            "platform": f["platform"], "family": f["family"], "skeleton": f["skeleton"], "action": action,
+            "variants": sorted(f["variants"]),
+            "evidence": (f"{plural(len(f['variants']), 'spelling')} of '{f['family']}': {f['flagged_impressions']} of "
                          f"{f['impressions']} impressions showed flagged accounts (95% CI {lo:.2f}-{hi:.2f})"),
             "flagged_share_ci": [round(lo, 6), round(hi, 6)],
-            "expected_drop": {"flagged_impressions": f["flagged_impressions"], "share_of_flagged_impressions": f["share"]},
+            "expected_drop": _drop(f["flagged_impressions"], total),
         })
     order = {"block": 0, "warn_no_bypass": 1, "remove_flagged_results": 2}
     out.sort(key=lambda m: (order[m["action"]], -m["expected_drop"]["flagged_impressions"], m["platform"], m["family"]))
@@ -210,7 +228,7 @@ def build_mitigations(con: duckdb.DuckDBPyConnection, queries: dict[str, list[di
         },
         "flagged_impressions": {f"{p}/{s}": n for (p, s), n in sorted(totals.items())},
         "queries": qs,
-        "query_families": family_mitigations(qs),
+        "query_families": family_mitigations(qs, totals),
         "edges": edge_mitigations(con, totals),
         "accounts": account_mitigations(con, totals),
         "counts": {

@@ -61,9 +61,17 @@ def lift_plot(audit: dict) -> str:
             m = next((r[2] for r in rows if r[0] == platform and r[1] == surface), None)
             if m is None:
                 continue
-            lift = max(m.get("lift") or 0.0, 1e-2)
-            ci = m.get("lift_ci") or m.get("lift_ci_delta")
             colour = COLOURS[pi % len(COLOURS)]
+            n = m.get("adjacent_impressions", 0) or 0
+            if not n or not m.get("lift"):
+                # no adjacent impressions: there is no lift to show, and drawing it at the axis floor
+                # would read as "steers away"; the row says so instead
+                ticks.append(y)
+                labels.append(_plain(f"{surface} ({platform}, n={n}): no data"))
+                y += 1
+                continue
+            lift = max(m["lift"], 1e-2)
+            ci = m.get("lift_ci") or m.get("lift_ci_delta")
             if ci:
                 lo, hi = max(ci[0], 1e-2), max(ci[1], 1e-2)
                 ax.plot([lo, hi], [y, y], color=colour, lw=2)
@@ -101,6 +109,7 @@ def exposure_plot(audit: dict) -> str:
         ax.set_title(_plain(f"{platform}: walks from non-adjacent viewers"))
         ax.set_xlabel("recommendation steps")
         ax.set_ylabel("% of walks that reached a flagged account")
+        ax.set_ylim(0, 100)  # a share of walks: the axis neither goes below 0 nor above 100
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
     return figure_svg(fig)

@@ -31,7 +31,7 @@ CHILD_SAFETY_HIT = "category = 'age' AND context = 'use'"
 INSERT_BATCH = 5000
 
 
-class ResultsError(OperatorError, ValueError):
+class ResultsError(OperatorError):
     """The results folder lacks what a load needs."""
 
 

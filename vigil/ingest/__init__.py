@@ -16,8 +16,6 @@ Choices the contract leaves open, made here:
 - a blank line in JSON Lines is a record that is not there: rejected as "empty line".
 - CSV: an empty cell is an absent value; a record's line is the physical line it starts on.
 - Parquet: a record's line is its 1-based row number.
-- CSV and Parquet: a header lacking a required column stops the run before anything is read,
-  with one error naming the file and the columns (headers.py), not one reject per row.
 """
 
 from vigil.lazy import lazy_exports

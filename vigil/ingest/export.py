@@ -29,7 +29,7 @@ IN_FLIGHT = 4 * WORKERS  # blocks parsed ahead of the writer: workers stay busy 
 ROW_GROUP_ROWS = 1 << 19  # pieces are gathered into row groups this big before writing
 
 
-class ExportError(OperatorError, ValueError):
+class ExportError(OperatorError):
     """The export cannot be ingested at all (as opposed to a bad record, which is rejected)."""
 
     hint = "fix the export (DATA_CONTRACT.md lists each table's columns) and run again"
@@ -41,6 +41,7 @@ class IngestReport:
     rejects: int = 0
     rejects_by_file: dict[str, int] = field(default_factory=dict)
     files: dict[str, list[str]] = field(default_factory=dict)
+    refused: dict[str, list[str]] = field(default_factory=dict)  # file -> required columns its header lacks
 
 
 class RejectLog:
@@ -67,28 +68,23 @@ def find_table_files(export_dir: Path, table: str) -> list[Path]:
     return [export_dir / f"{table}{ext}" for ext in FORMATS if (export_dir / f"{table}{ext}").is_file()]
 
 
-def check_export(export_dir: Path) -> None:
-    """Refuse an export that cannot be read as a whole, before anything is read or written."""
-    from vigil.ingest.headers import header_problems
-
+def check_export(export_dir: Path) -> Path:
+    """The export folder exists and holds the one mandatory table (checked before anything is written)."""
     export_dir = Path(export_dir)
     if not export_dir.is_dir():
-        raise ExportError(f"{export_dir}: not a folder")
+        raise ExportError(f"{export_dir}: not a folder", file=export_dir,
+                          hint="give the folder that holds accounts.jsonl (or .csv, .parquet)")
     if not find_table_files(export_dir, "accounts"):
         raise ExportError(
             f"{export_dir}: no accounts table (the one mandatory table): expected one of "
-            + ", ".join(f"accounts{e}" for e in FORMATS)
-        )
-    problems = [p for table in TABLES for path in find_table_files(export_dir, table)
-                for p in header_problems(path, table)]
-    if problems:
-        raise ExportError(f"{export_dir}: {len(problems)} table file(s) cannot be read:\n" + "\n".join(problems))
+            + ", ".join(f"accounts{e}" for e in FORMATS), file=export_dir,
+            hint="is this the export folder? it must hold the accounts table")
+    return export_dir
 
 
 def ingest_export(export_dir: Path, ws: Workspace, rejects_path: Path) -> IngestReport:
     """Read every contract table of `export_dir` into `ws`; bad records go to `rejects_path`."""
-    export_dir = Path(export_dir)
-    check_export(export_dir)
+    export_dir = check_export(export_dir)
     report = IngestReport()
     log = RejectLog(Path(rejects_path))
     try:
@@ -98,6 +94,10 @@ def ingest_export(export_dir: Path, ws: Workspace, rejects_path: Path) -> Ingest
             with ws.writer(table, schemas.INPUT_TABLES[table]) as writer:
                 batcher = _RowGroups(writer)
                 for path in files:
+                    missing = missing_columns(path, table)
+                    if missing:
+                        _refuse(path, table, missing, report, log)
+                        continue
                     for piece in _pieces(path, table):
                         batcher.add(piece.table)
                         log.write(piece.rejects)
@@ -107,6 +107,48 @@ def ingest_export(export_dir: Path, ws: Workspace, rejects_path: Path) -> Ingest
         log.close()
     report.rejects, report.rejects_by_file = log.total, dict(log.by_file)
     return report
+
+
+def missing_columns(path: Path, table: str) -> list[str]:
+    """Required columns a CSV or Parquet file's header lacks (JSON lines have no header: each record
+    is checked on its own). A header is checked once, so a table missing a column is one problem,
+    not one reject per row."""
+    from vigil.ingest.records import TABLES as FIELDS
+
+    name = path.name
+    if name.endswith((".csv", ".csv.gz")):
+        import csv
+        import io
+
+        from vigil.ingest.jsonl import open_gzip
+
+        with (open_gzip(path) if name.endswith(".gz") else open(path, "rb")) as f:
+            first = io.TextIOWrapper(f, encoding="utf-8-sig", errors="replace", newline="").readline()
+        if not first.strip():
+            return []
+        columns = {c.strip() for c in next(csv.reader([first]))}
+    elif name.endswith(".parquet"):
+        import pyarrow.parquet as pq
+
+        columns = set(pq.read_schema(path).names)
+    else:
+        return []
+    return [f.name for f in FIELDS[table] if f.required and f.name not in columns]
+
+
+def _refuse(path: Path, table: str, missing: list[str], report: IngestReport, log: RejectLog) -> None:
+    """A header without a required column: the file is refused whole. `accounts` is the one
+    mandatory table, so the run stops; any other table is skipped with one reject and a loud
+    warning, the run goes on and the command exits non-zero (the investigator must know that a
+    whole table was not used)."""
+    reason = (f"{table} header lacks required column(s) {', '.join(missing)}: "
+              f"the whole file was not read (the contract's {table} columns are needed)")
+    if table == "accounts":
+        raise ExportError(f"{path}:1: {reason}", file=path, line=1, field=missing[0],
+                          hint=f"add the column(s) {', '.join(missing)} to the header (line 1)")
+    log.write([{"file": path.name, "line": 1, "field": ",".join(missing), "reason": reason, "record": ""}])
+    report.refused[path.name] = missing
+    progress.console.log(f"[bold red]WARNING[/] {path}:1: {reason}")
 
 
 class _RowGroups:

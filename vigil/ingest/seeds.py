@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from vigil import schemas
 from vigil.errors import OperatorError
+from vigil import schemas
 
 
-class SeedsError(OperatorError, ValueError):
+class SeedsError(OperatorError):
     pass
 
 
@@ -33,7 +33,8 @@ def read_seeds(path: Path) -> pa.Table:
             if n == 1 and [c.lower() for c in cells] == ["platform", "account_id"]:
                 continue
             if len(cells) != 2 or not all(cells):
-                raise SeedsError(f"{path}:{n}: expected 'platform,account_id', got {line!r}")
+                raise SeedsError(f"{path}:{n}: expected 'platform,account_id', got {line!r}", file=path, line=n,
+                                 hint="a seeds file holds one known account a line: platform,account_id")
             if tuple(cells) not in seen:
                 seen.add(tuple(cells))
                 platforms.append(cells[0])

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 
 from vigil.link.identifiers import extract_mentions, handle_text, platform_names
-from vigil.link.normalize import fold, handle_core, name_key, name_tokens, residue
+from vigil.link.normalize import handle_core, name_key, name_tokens, residue
 
 # An identifier written by more accounts than one person plausibly runs (main, backups, a few
 # platforms) is a shared contact (an agency, a group chat, a link-in-bio site), not a person.

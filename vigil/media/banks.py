@@ -38,7 +38,7 @@ BANK_ENTRIES = pa.schema(
 )
 
 
-class BankError(OperatorError, ValueError):
+class BankError(OperatorError):
     """A bank file that cannot be read at all (missing header, unreadable)."""
 
 
@@ -196,13 +196,16 @@ def read_bank_csv(path: Path) -> tuple[list[tuple[str, str, str, str]], dict[str
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as e:
-        raise BankError(f"{path}: cannot read hash bank ({e})") from None
+        raise BankError(f"{path}: cannot read hash bank ({e})", file=path,
+                        hint="give a hash bank CSV (UTF-8) or a saved bank folder with --hashes") from None
     reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader, None)
     cols = [h.strip().lower() for h in header or []]
     missing = [c for c in REQUIRED_COLUMNS if c not in cols]
     if missing:
-        raise BankError(f"{path}:1: hash bank header lacks {', '.join(missing)} (need {','.join(REQUIRED_COLUMNS)})")
+        raise BankError(f"{path}:1: hash bank header lacks {', '.join(missing)} (need {','.join(REQUIRED_COLUMNS)})",
+                        file=path, line=1, field=missing[0],
+                        hint=f"the first line must name the columns: {','.join(REQUIRED_COLUMNS)}")
     pos = {c: cols.index(c) for c in REQUIRED_COLUMNS}
     tpos = cols.index("pdq_threshold") if "pdq_threshold" in cols else None
     rows: list[tuple[str, str, str, str]] = []

@@ -25,12 +25,14 @@ _HOST = re.compile(r"^(?:[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?\.)+[a-z]{2,}$")
 _LABEL = re.compile(r"^[a-z0-9][a-z0-9 .\-]{0,23}$")
 
 
-class RegistryError(OperatorError, ValueError):
+class RegistryError(OperatorError):
     """Every problem found in a registry file, each naming file and line."""
+
+    hint_default = "fix these entries of the platform registry (--platforms FILE) and run again"
 
     def __init__(self, path: str, problems: list[str]):
         self.path, self.problems = path, problems
-        super().__init__(f"{path}: {len(problems)} problem(s) in the platform registry:\n  " + "\n  ".join(problems))
+        super().__init__(f"{path}: {len(problems)} problem(s) in the platform registry:", file=path, details=problems)
 
 
 @dataclass(frozen=True)

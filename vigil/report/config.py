@@ -118,3 +118,13 @@ def load_config(path: Path | None = None, env: dict[str, str] | None = None) -> 
         cfg.ncmec_password = Secret(e("NCMEC_PASSWORD"))
     cfg.operator = e("OPERATOR") or cfg.operator
     return cfg
+
+
+PLACEHOLDER_DOMAINS = ("example.org", "example.com", "example.net")  # RFC 2606: never a real reporter
+
+
+def placeholder_reporter(cfg: "ReportConfig") -> bool:
+    """The reporter is vigil's placeholder (no [reporter] in the config): NCMEC would get a report
+    from nobody, so drafts made with it must say so."""
+    domain = (cfg.reporter_email or "").rpartition("@")[2].lower()
+    return not cfg.reporter_email or domain in PLACEHOLDER_DOMAINS or domain.endswith(".example")

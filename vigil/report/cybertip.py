@@ -151,7 +151,11 @@ def _sub(parent: etree._Element, tag: str, text: str | None = None, **attrs) -> 
 def _group_identifier(case: EscalationCase) -> str | None:
     if not case.community:
         return None
-    return clean(f"vigil-network:{case.platform}:{case.community}", MAX_GROUP_IDENTIFIER)
+    community = str(case.community)
+    # community ids may already carry the platform ("chirp:c7"): name the platform once
+    if community.startswith(f"{case.platform}:"):
+        community = community[len(case.platform) + 1:]
+    return clean(f"vigil-network:{case.platform}:{community}", MAX_GROUP_IDENTIFIER)
 
 
 def build_report_xml(case: EscalationCase, cfg: ReportConfig) -> bytes:

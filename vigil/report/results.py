@@ -152,8 +152,9 @@ def _evidence_by_account(res: Results, keys: set[tuple[str, str]]) -> dict[tuple
         if ctx not in (None, "use"):
             continue
         where = f"post {post_id}" if post_id else fld
-        if len(e["evidence"]) < MAX_EVIDENCE:
-            e["evidence"].append(f"{cat}: '{matched}' in {where}")
+        line = f"{cat}: '{matched}' in {where}"
+        if len(e["evidence"]) < MAX_EVIDENCE and line not in e["evidence"]:  # one line per distinct fact
+            e["evidence"].append(line)
         if ts is not None and (e["first_post"] is None or ts < e["first_post"]):
             e["first_post"] = ts
     for k in req & keys:

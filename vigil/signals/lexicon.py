@@ -24,16 +24,14 @@ FIELDS = ("id", "category", "kind", "value", "weight", "tags")
 TAGS = ("backup", "request", "adult")
 
 
-class LexiconError(OperatorError, ValueError):
+class LexiconError(OperatorError):
     """Every problem found in a lexicon file, each naming file, line and entry id."""
 
-    @property
-    def hint(self) -> str:
-        return f"check it with: vigil lexicon check {self.path}"
+    hint_default = "fix these entries (`vigil lexicon check FILE` re-checks in seconds)"
 
     def __init__(self, path: str, problems: list[str]):
         self.path, self.problems = path, problems
-        super().__init__(f"{path}: {len(problems)} problem(s) in the lexicon:\n  " + "\n  ".join(problems))
+        super().__init__(f"{path}: {len(problems)} problem(s) in the lexicon:", file=path, details=problems)
 
 
 @dataclass(frozen=True)

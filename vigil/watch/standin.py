@@ -64,7 +64,7 @@ async def serve(events: list[str], host: str, port: int, rate: float | None = No
                 await asyncio.sleep(1.0 / rate)
         await ws.wait_closed()
 
-    async with ws_serve(handler, host, port, max_size=2**24) as server:
+    async with ws_serve(handler, host, port, max_size=2**24):
         if ready is not None:
             ready.set()
         await (stop.wait() if stop is not None else asyncio.Future())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Optional
 
 import typer
@@ -26,6 +27,8 @@ def serve(
     claim_ttl_hours: Optional[float] = typer.Option(
         None, "--claim-ttl-hours", help="Hours after which a claim goes stale and may be taken over "
         "(default $VIGIL_CLAIM_TTL_HOURS or 8)."),
+    create: bool = typer.Option(False, "--create", help="Create the SQLite database file if it does not exist "
+                                "(without it, a path that does not exist is refused: it is usually a typo)."),
 ) -> None:
     """Run the review web app (pages at /, JSON API under /api/, described at /openapi.json)."""
     import os
@@ -45,12 +48,28 @@ def serve(
         # the environment is what every worker reads (claims.claim_ttl), so they all judge alike
         os.environ[claims.CLAIM_TTL_ENV] = str(claim_ttl_hours)
     url = db or default_db_url()
+    check_db_exists(url, create)
     app = create_app(url, secure_cookies=secure_cookies)
     if app.state.graph_lib_url is None:
         console.log("network view off: run `npm ci --prefix vigil/web` to install cytoscape (pages fall back to tables)")
     console.log(f"vigil review on http://{host}:{port}  (database {_safe(url)}; claims go stale after "
                 f"{claims.claim_ttl()})")
     uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+def check_db_exists(url: str, create: bool) -> None:
+    """A SQLite path that does not exist would silently become an empty database (no cases, no
+    users): refuse it unless the operator asked for a new one with --create."""
+    from sqlalchemy.engine import make_url
+
+    from vigil.errors import OperatorError
+
+    u = make_url(url)
+    if not u.drivername.startswith("sqlite") or not u.database or u.database == ":memory:" or create:
+        return
+    if not Path(u.database).exists():
+        raise OperatorError(f"{u.database}: no such review database", file=u.database, field="--db",
+                            hint="check the path (or $VIGIL_DB); to start a new, empty one add --create")
 
 
 def _safe(url: str) -> str:
