@@ -22,7 +22,7 @@ app = typer.Typer(
     help="vigil: find a sale network in a platform export, explain every finding, review it, escalate it.",
 )
 
-STAGES_WITH_COMMANDS = ("ingest", "signals", "media", "graph", "audit", "link", "cases", "report", "web", "synth")
+STAGES_WITH_COMMANDS = ("ingest", "signals", "media", "graph", "audit", "link", "cases", "report", "web", "synth", "importers")
 
 
 @app.command()
