@@ -42,3 +42,15 @@ def test_mastodon_tables(tmp_path):
     report = ingest_export(s.out_dir, Workspace(tmp_path / "ws"), tmp_path / "rejects.jsonl")
     assert report.counts["accounts"] == 2
     assert not (tmp_path / "rejects.jsonl").exists() or (tmp_path / "rejects.jsonl").read_text().strip() == ""
+
+
+def test_import_command_summary_and_unknown_format(tmp_path):
+    from typer.testing import CliRunner
+
+    from vigil.cli import app
+
+    r = CliRunner().invoke(app, ["import", "mastodon", str(FIX), "--out", str(tmp_path / "e")])
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "e.rejects.jsonl").read_text().count("\n") == 5
+    r = CliRunner().invoke(app, ["import", "nosuch", str(FIX), "--out", str(tmp_path / "f")])
+    assert r.exit_code == 2 and "unknown format" in r.output
