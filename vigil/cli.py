@@ -71,7 +71,7 @@ def _global(ctx: typer.Context,
     ctx.obj = {"debug": debug}
 
 
-STAGES_WITH_COMMANDS = ("ingest", "signals", "media", "graph", "audit", "link", "cases", "report", "web", "synth", "watch")
+STAGES_WITH_COMMANDS = ("ingest", "signals", "media", "graph", "audit", "link", "cases", "report", "web", "synth", "watch", "importers")
 
 
 @app.command()
