@@ -17,7 +17,7 @@ from vigil.importers.sink import ImportSummary, Sink, run_import  # noqa: F401
 
 Reader = Callable[..., None]
 FORMATS: dict[str, Reader] = {}
-FORMAT_MODULES = ("vigil.importers.mastodon", "vigil.importers.x")
+FORMAT_MODULES = ("vigil.importers.mastodon", "vigil.importers.x", "vigil.importers.jetstream_file")
 
 
 def register(name: str) -> Callable[[Reader], Reader]:

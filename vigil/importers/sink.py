@@ -54,6 +54,15 @@ class Sink:
     def edge(self, src: str, dst: str, kind: str, created_at: str | None = None) -> None:
         self._write("edges", {"src": src, "dst": dst, "kind": kind, "created_at": created_at})
 
+    def row(self, table: str, row: dict) -> None:
+        """A contract record of any table, with the same first-wins rule for accounts and posts."""
+        if table == "accounts":
+            self.account(row)
+        elif table == "posts":
+            self.post(row)
+        else:
+            self._write(table, row)
+
     def reject(self, file: Path | str, line: int, reason: str) -> None:
         self._rejects.write(json.dumps({"file": str(file), "line": line, "reason": reason}) + "\n")
         self.rejected += 1
