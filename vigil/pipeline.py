@@ -100,7 +100,9 @@ def investigate(opts: RunOptions) -> RunSummary:
                 name = Path(r["file"]).name
                 summary.rejects_by_file[name] = summary.rejects_by_file.get(name, 0) + 1
     with _timed(summary, "graph"):
-        summary.stages["graph"] = graph.run_graph(ws)
+        from vigil.graph.model import load_model
+
+        summary.stages["graph"] = graph.run_graph(ws, model=load_model(ws))
     with _timed(summary, "terms"):
         terms = signals.discover_terms(ws, lexicon)
         ws.write("terms", terms)
