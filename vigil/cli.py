@@ -36,12 +36,15 @@ def investigate(
     dihedral: bool = typer.Option(False, "--dihedral", help="Also match rotated and mirrored media."),
     db: Optional[str] = typer.Option(None, "--db", help="Load the findings into this review database (SQLAlchemy URL)."),
     progress: bool = typer.Option(True, "--progress/--no-progress"),
+    engine: str = typer.Option("embedded", "--engine", help="embedded, or spark (see README: Spark)."),
+    master: str = typer.Option("local[*]", "--master", help="Spark master: local[*], spark://host:port, sc://host."),
 ) -> None:
     """Find the network in an export and write the contract's result files."""
     from vigil.pipeline import RunOptions, investigate as run
 
     opts = RunOptions(export_dir=export_dir, lexicon=lexicon, hashes=list(hashes), out_dir=out,
-                      seeds=seeds, pdq_threshold=pdq_threshold, dihedral=dihedral, db_url=db)
+                      seeds=seeds, pdq_threshold=pdq_threshold, dihedral=dihedral, db_url=db,
+                      engine=engine, master=master)
     with bars(progress):
         summary = run(opts)
     print_summary(summary, out)

@@ -33,6 +33,8 @@ class RunOptions:
     pdq_threshold: int = 31
     dihedral: bool = False
     db_url: str | None = None
+    engine: str = "embedded"  # embedded | spark (vigil.engines.spark.SPARK_STAGES run on Spark)
+    master: str = "local[*]"  # the Spark master URL for engine=spark
 
 
 @dataclass
@@ -82,6 +84,7 @@ def investigate(opts: RunOptions) -> RunSummary:
     bank = media.load_banks(opts.hashes, pdq_threshold=opts.pdq_threshold)
     seeds = ingest.read_seeds(opts.seeds) if opts.seeds else schemas.SEEDS.empty_table()
     ws.write("seeds", seeds)
+    spark = _spark_for(opts)
 
     with _timed(summary, "ingest"):
         report = ingest.ingest_export(opts.export_dir, ws, out / "rejects.jsonl")
@@ -89,7 +92,12 @@ def investigate(opts: RunOptions) -> RunSummary:
         summary.rejects = report.rejects
         summary.rejects_by_file = report.rejects_by_file
     with _timed(summary, "signals"):
-        summary.stages["signals"] = signals.run_signals(ws, lexicon)
+        if spark is not None:
+            from vigil.engines.spark import run_spark_stage
+
+            summary.stages["signals"] = run_spark_stage("signals", spark, ws, lexicon_path=opts.lexicon)
+        else:
+            summary.stages["signals"] = signals.run_signals(ws, lexicon)
     with _timed(summary, "media"):
         summary.stages["media"] = media.run_media(ws, opts.export_dir, bank, dihedral=opts.dihedral)
         # Bad hash-bank rows are rejected records too: they sit in rejects.jsonl and in the count.
@@ -127,6 +135,20 @@ def investigate(opts: RunOptions) -> RunSummary:
         summary.counts.setdefault(name, ws.rows(name))
     _write_json(out / "summary.json", summary.as_json())
     return summary
+
+
+ENGINES = ("embedded", "spark")
+
+
+def _spark_for(opts: RunOptions):
+    """The Spark session of a Spark run (None on the embedded path, which never imports pyspark)."""
+    if opts.engine not in ENGINES:
+        raise ValueError(f"engine {opts.engine!r}: expected one of {', '.join(ENGINES)}")
+    if opts.engine != "spark":
+        return None
+    from vigil.engines.spark.session import spark_session
+
+    return spark_session(opts.master)
 
 
 def write_contract_files(ws: Workspace, out: Path) -> None:
