@@ -31,15 +31,16 @@ def _spark_or_skip():
 
 @pytest.fixture(scope="session")
 def spark_run(sample_world: Path, tmp_path_factory) -> Path:
+    """The Spark run, in its own process: launching the JVM from a process that already loaded
+    the stages' native libraries (threads, OpenMP) can crash in fork."""
     _spark_or_skip()
-    from vigil.engines.spark.session import spark_session
-    from vigil.pipeline import RunOptions, investigate
-
-    spark_session("local[2]", shuffle_partitions=2)  # the one session of the test run
     out = tmp_path_factory.mktemp("spark-run")
-    investigate(RunOptions(export_dir=sample_world, lexicon=sample_world / "lexicon.yaml",
-                           hashes=[sample_world / "hashbank.csv"], seeds=sample_world / "seeds.csv",
-                           out_dir=out, engine="spark", master="local[2]"))
+    cmd = [sys.executable, "-c", "import sys; from vigil.cli import app; sys.argv[0] = 'vigil'; app()",
+           "investigate", str(sample_world), "--lexicon", str(sample_world / "lexicon.yaml"),
+           "--hashes", str(sample_world / "hashbank.csv"), "--seeds", str(sample_world / "seeds.csv"),
+           "--out", str(out), "--no-progress", "--engine", "spark", "--master", "local[2]"]
+    res = subprocess.run(cmd, cwd=Path(__file__).parents[2], capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     return out
 
 
