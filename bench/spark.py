@@ -33,6 +33,8 @@ def main() -> None:
     from vigil.engines.spark.signals import spark_signals
     from vigil.workspace import Workspace
 
+    # The JVM first: launching it after the stages' native libraries are loaded can crash in fork.
+    spark = spark_session(args.master, shuffle_partitions=2)
     tmp = Path(tempfile.mkdtemp(prefix="vigil-bench-spark-"))
     try:
         ws = Workspace(tmp / "ws")
@@ -43,7 +45,6 @@ def main() -> None:
         signals.run_signals(ws, lexicon)
         base = time.perf_counter() - t
         rows.append(("embedded", "-", base, rss_mb()))
-        spark = spark_session(args.master, shuffle_partitions=2)
         for parts in (1, 2, 4, 8):
             spark.conf.set("spark.sql.files.maxPartitionBytes", str(max(1, ws.path("posts").stat().st_size // parts)))
             t = time.perf_counter()
