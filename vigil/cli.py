@@ -90,6 +90,8 @@ def investigate(
     previous: Optional[Path] = typer.Option(None, "--previous", exists=True, file_okay=False,
                                             help="An earlier results folder: write diff.json (new, changed, gone findings)."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars (off for logs and CI)."),
+    engine: str = typer.Option("embedded", "--engine", help="embedded, or spark (see README: Spark)."),
+    master: str = typer.Option("local[*]", "--master", help="Spark master: local[*], spark://host:port, sc://host."),
 ) -> None:
     """Find the network in an export and write the contract's result files."""
     if previous is not None and not (previous / "accounts.csv").exists():
@@ -98,7 +100,7 @@ def investigate(
 
     opts = RunOptions(export_dir=export_dir, lexicon=lexicon, hashes=list(hashes), out_dir=out,
                       seeds=seeds, pdq_threshold=pdq_threshold, dihedral=dihedral, db_url=db,
-                      platforms=platforms)
+                      platforms=platforms, engine=engine, master=master)
     with bars(progress):
         summary = run(opts)
     print_summary(summary, out)

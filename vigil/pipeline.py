@@ -36,6 +36,8 @@ class RunOptions:
     dihedral: bool = False
     db_url: str | None = None
     platforms: Path | None = None  # operator's platform registry (extends the shipped one)
+    engine: str = "embedded"  # embedded | spark (vigil.engines.spark.SPARK_STAGES run on Spark)
+    master: str = "local[*]"  # the Spark master URL for engine=spark
 
 
 @dataclass
@@ -107,6 +109,7 @@ def _run_stages(opts: RunOptions, out: Path, lexicon, bank, seeds, t_start: floa
     ws = Workspace(out / "workspace")
     summary = RunSummary()
     ws.write("seeds", seeds)
+    spark = _spark_for(opts)
 
     with _timed(summary, "ingest"):
         report = ingest.ingest_export(opts.export_dir, ws, out / "rejects.jsonl")
@@ -115,7 +118,12 @@ def _run_stages(opts: RunOptions, out: Path, lexicon, bank, seeds, t_start: floa
         summary.rejects_by_file = report.rejects_by_file
         summary.refused_tables = report.refused
     with _timed(summary, "signals"):
-        summary.stages["signals"] = signals.run_signals(ws, lexicon)
+        if spark is not None:
+            from vigil.engines.spark import run_spark_stage
+
+            summary.stages["signals"] = run_spark_stage("signals", spark, ws, lexicon_path=opts.lexicon)
+        else:
+            summary.stages["signals"] = signals.run_signals(ws, lexicon)
     with _timed(summary, "media"):
         summary.stages["media"] = media.run_media(ws, opts.export_dir, bank, dihedral=opts.dihedral)
         # Bad hash-bank rows are rejected records too: they sit in rejects.jsonl and in the count.
@@ -126,7 +134,9 @@ def _run_stages(opts: RunOptions, out: Path, lexicon, bank, seeds, t_start: floa
                 name = Path(r["file"]).name
                 summary.rejects_by_file[name] = summary.rejects_by_file.get(name, 0) + 1
     with _timed(summary, "graph"):
-        summary.stages["graph"] = graph.run_graph(ws)
+        from vigil.graph.model import load_model
+
+        summary.stages["graph"] = graph.run_graph(ws, model=load_model(ws))
     with _timed(summary, "terms"):
         terms = signals.discover_terms(ws, lexicon)
         ws.write("terms", terms)
@@ -161,6 +171,20 @@ def findings_count(scores: pa.Table) -> dict[str, int]:
     found["communities"] = len({c for c, r in zip(scores.column("community").to_pylist(), roles)
                                 if c is not None and c != "" and r != "none"})
     return found
+
+
+ENGINES = ("embedded", "spark")
+
+
+def _spark_for(opts: RunOptions):
+    """The Spark session of a Spark run (None on the embedded path, which never imports pyspark)."""
+    if opts.engine not in ENGINES:
+        raise ValueError(f"engine {opts.engine!r}: expected one of {', '.join(ENGINES)}")
+    if opts.engine != "spark":
+        return None
+    from vigil.engines.spark.session import spark_session
+
+    return spark_session(opts.master)
 
 
 def write_contract_files(ws: Workspace, out: Path) -> None:

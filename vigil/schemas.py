@@ -110,9 +110,19 @@ SIGNAL_HITS = pa.schema(
         ("tags", pa.string()),  # ",backup,request," of the signal (lexicon `tags`, builtin intent); "" none
     ]
 )
-# account_signals: PLATFORM_KEY + numeric feature columns named sig_<...>; free-form beyond the key.
+# account_signals: per account, weighted hit sums by category over texts that use the signal.
+SIGNAL_FEATURES = ("explicit", "age_minor", "age_adult", "sale", "contact", "payment", "trade", "request", "other")
+ACCOUNT_SIGNALS = pa.schema(
+    PLATFORM_KEY
+    + [(f, pa.float64()) for f in SIGNAL_FEATURES]
+    + [("warn", pa.float64()), ("n_hit_posts", pa.int64()), ("n_posts", pa.int64()), ("evidence", pa.string())]
+)
 
 # --- media
+# media_accounts (one row per account with a match) and media_problems (files that could not be
+# hashed) are keyed by account; the media stage owns their other columns.
+MEDIA_ACCOUNTS = pa.schema(PLATFORM_KEY)
+MEDIA_PROBLEMS = pa.schema(PLATFORM_KEY + [("reason", pa.string())])
 MEDIA_MATCHES = pa.schema(
     PLATFORM_KEY
     + [
@@ -149,8 +159,14 @@ SCORES = pa.schema(
     ]
 )
 
-# communities (vigil/graph/communities.py: COMMUNITIES) and graph_features (per-account feature
-# columns the scorer and its refit read) are written by the graph stage beside `scores`.
+COMMUNITIES = pa.schema([
+    ("community", pa.string()), ("platform", pa.string()), ("size", pa.int64()),
+    ("sellers", pa.int64()), ("buyers", pa.int64()), ("facilitators", pa.int64()),
+    ("top_signals", pa.string()), ("summary", pa.string()),
+])
+# graph_features: the key, one float64 column per vigil.graph.roles.FEATURES and `rule_role`
+# (the scorer's refit reads them); only the key and `rule_role` are fixed here.
+GRAPH_FEATURES = pa.schema(PLATFORM_KEY + [("rule_role", pa.string())])
 
 # --- link
 LINKS = pa.schema(
@@ -165,3 +181,48 @@ LINKS = pa.schema(
 )
 
 TERMS = pa.schema([("term", pa.string()), ("score", pa.float64())])
+
+# --- every table a stage hands to another, by workspace name. A schema here lists the columns
+# (and types) a table must have; a stage may add columns beyond them, never drop or retype them.
+TABLES: dict[str, pa.Schema] = {
+    **INPUT_TABLES,
+    "seeds": SEEDS,
+    "signal_hits": SIGNAL_HITS,
+    "account_signals": ACCOUNT_SIGNALS,
+    "media_matches": MEDIA_MATCHES,
+    "media_accounts": MEDIA_ACCOUNTS,
+    "media_problems": MEDIA_PROBLEMS,
+    "profile_hashes": PROFILE_HASHES,
+    "scores": SCORES,
+    "communities": COMMUNITIES,
+    "graph_features": GRAPH_FEATURES,
+    "links": LINKS,
+    "terms": TERMS,
+}
+
+
+class ContractError(ValueError):
+    """A table handed between stages does not have the columns its declaration promises."""
+
+
+def check_table(name: str, schema: pa.Schema) -> None:
+    """Raise ContractError naming the table and column when `schema` breaks `name`'s declaration."""
+    declared = TABLES.get(name)
+    if declared is None:
+        raise ContractError(f"table {name!r} is not declared in vigil/schemas.py TABLES "
+                            f"(declared: {', '.join(sorted(TABLES))})")
+    for f in declared:
+        i = schema.get_field_index(f.name)
+        if i < 0:
+            raise ContractError(f"table {name!r}: column {f.name!r} ({f.type}) is missing")
+        if not _compatible(schema.field(i).type, f.type):
+            raise ContractError(f"table {name!r}: column {f.name!r} is {schema.field(i).type}, "
+                                f"declared {f.type}")
+
+
+def _compatible(got: pa.DataType, want: pa.DataType) -> bool:
+    """Same type, or both numbers (a count written as a float reads the same downstream)."""
+    if got.equals(want):
+        return True
+    num = lambda t: pa.types.is_integer(t) or pa.types.is_floating(t)  # noqa: E731
+    return (num(got) and num(want)) or pa.types.is_null(got)

@@ -14,6 +14,8 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from vigil import schemas
+
 # Whole tables are written once and read many times: LZ4 decompresses at memory speed. Streamed
 # tables (ingest's 15M-edge tables) skip compression: the writer sits on ingest's critical path,
 # and dictionary encoding of the repeated ids already gives most of the size back.
@@ -39,7 +41,9 @@ class Workspace:
         return self.path(name).exists()
 
     def write(self, name: str, table: pa.Table) -> Path:
-        """Write a whole table atomically (a half-written table never looks complete)."""
+        """Write a whole table atomically (a half-written table never looks complete), after
+        checking it against its declaration in `vigil.schemas.TABLES`."""
+        schemas.check_table(name, table.schema)
         target = self.path(name)
         tmp = target.with_suffix(".parquet.tmp")
         pq.write_table(table, tmp, compression=WHOLE_TABLE_COMPRESSION)
@@ -52,6 +56,10 @@ class Workspace:
         return TableWriter(self, name, schema)
 
     def read(self, name: str, columns: list[str] | None = None) -> pa.Table:
+        """A table as written; a file that breaks its declaration (written by another tool or an
+        older version) is refused here, naming table and column, not deep inside a stage."""
+        if name in schemas.TABLES:
+            schemas.check_table(name, pq.read_schema(self.path(name)))
         return pq.read_table(self.path(name), columns=columns)
 
     def read_or_empty(self, name: str, schema: pa.Schema) -> pa.Table:
@@ -72,12 +80,15 @@ class TableWriter:
     """Appends batches to one Parquet file; the table appears only when closed."""
 
     def __init__(self, ws: Workspace, name: str, schema: pa.Schema):
+        schemas.check_table(name, schema)
         self.ws, self.name, self.schema = ws, name, schema
         self._tmp = ws.path(name).with_suffix(".parquet.tmp")
         self._writer = pq.ParquetWriter(self._tmp, schema, compression=STREAMED_TABLE_COMPRESSION)
         self.rows = 0
 
     def write(self, batch: pa.RecordBatch | pa.Table) -> None:
+        if not batch.schema.equals(self.schema):
+            schemas.check_table(self.name, batch.schema)
         if batch.num_rows:
             self._writer.write(batch if isinstance(batch, pa.Table) else pa.Table.from_batches([batch]))
             self.rows += batch.num_rows

@@ -58,7 +58,7 @@ def register(app: typer.Typer) -> None:
 
         ws = _workspace(run)
         stats = run_graph(ws, score_all=score_all, max_nodes=max_nodes or DEFAULT_MAX_NODES,
-                          model=load_model(ws, model) if model else None)
+                          model=load_model(ws, model))
         if (ws.root.parent / "accounts.csv").exists():
             pipeline.write_contract_files(ws, ws.root.parent)
         console.print(stats)

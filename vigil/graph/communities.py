@@ -16,11 +16,9 @@ import numpy as np
 import pyarrow as pa
 import scipy.sparse as sp
 
-COMMUNITIES = pa.schema([
-    ("community", pa.string()), ("platform", pa.string()), ("size", pa.int64()),
-    ("sellers", pa.int64()), ("buyers", pa.int64()), ("facilitators", pa.int64()),
-    ("top_signals", pa.string()), ("summary", pa.string()),
-])
+from vigil import schemas
+
+COMMUNITIES = schemas.COMMUNITIES
 LEIDEN_SEED = 7
 LEIDEN_ITERATIONS = 10
 

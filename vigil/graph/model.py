@@ -90,9 +90,11 @@ def save_model(model: dict, path) -> Path:
     return path
 
 
-def load_model(ws: Workspace | None = None, path=None) -> dict | None:
-    """The model in force: an explicit path, $VIGIL_GRAPH_MODEL, or the workspace's copy."""
-    for cand in (path, os.environ.get(MODEL_ENV), ws.root / MODEL_FILE if ws is not None else None):
+def load_model(ws: Workspace | None = None, path=None, *, environ: bool = True) -> dict | None:
+    """The model in force: an explicit path, $VIGIL_GRAPH_MODEL (entry points only: `environ`),
+    or the workspace's copy."""
+    env = os.environ.get(MODEL_ENV) if environ else None
+    for cand in (path, env, ws.root / MODEL_FILE if ws is not None else None):
         if cand and Path(cand).exists():
             model = json.loads(Path(cand).read_text(encoding="utf-8"))
             _validate(model, cand)

@@ -15,13 +15,14 @@ readable as "how much independent evidence is there", and the reasons list exact
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from vigil.graph import backup as backup_mod
 from vigil.graph.build import AccountGraph
-from vigil.graph.evidence import Evidence, profile_declares_safety_role
+from vigil.graph.evidence import Evidence
 from vigil.graph.features import Neighbourhood, propagation, request_counts, requests_received
 
 # --- what an account must show to hold a role (counts of distinct accounts) ---
@@ -129,7 +130,13 @@ def _per(p: float, k: np.ndarray) -> np.ndarray:
     return 1.0 - (1.0 - p) ** np.maximum(k, 0)
 
 
-def assign_roles(g: AccountGraph, ev: Evidence, codes: np.ndarray, adj_local=None, con=None) -> RoleResult:
+def assign_roles(g: AccountGraph, ev: Evidence, codes: np.ndarray, adj_local=None,
+                 safety_role: Callable[[np.ndarray], np.ndarray] | None = None) -> RoleResult:
+    """Roles, scores and reasons of the accounts `codes` from the graph and evidence tables.
+
+    `safety_role(codes)` says which of those accounts' profiles or replies declare a watcher's
+    role; it is asked only about the few buyer/promoter candidates, so an engine answers it from
+    whatever holds the texts (None: nobody is a watcher)."""
     n, m = g.n, len(codes)
     local = np.full(n, -1, dtype=np.int64)
     local[codes] = np.arange(m)
@@ -259,10 +266,11 @@ def assign_roles(g: AccountGraph, ev: Evidence, codes: np.ndarray, adj_local=Non
     buyer &= ~seller & ~facilitator & ~own_ads & ~(s["warn"] > 0)
     # Watchers: a profile that states a safety or reporting role follows and reposts sellers to
     # expose them. Checked on the few buyer and promoter candidates without ads of their own.
+    declares_safety_role = safety_role
     safety_role = np.zeros(m, dtype=bool)
     cand = np.flatnonzero((buyer | facilitator) & ~own_ads)
-    if con is not None and len(cand):
-        safety_role[cand] = profile_declares_safety_role(con, g, codes[cand])
+    if declares_safety_role is not None and len(cand):
+        safety_role[cand] = declares_safety_role(codes[cand])
         buyer &= ~safety_role
         facilitator &= ~safety_role
 

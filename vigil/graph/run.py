@@ -11,7 +11,7 @@ from vigil import progress, schemas
 from vigil.graph import model as model_mod
 from vigil.graph.build import load_graph, node_table
 from vigil.graph.communities import find_communities
-from vigil.graph.evidence import load_evidence, signal_ids
+from vigil.graph.evidence import load_evidence, profile_declares_safety_role, signal_ids
 from vigil.graph.expand import DEFAULT_MAX_HOPS, DEFAULT_MAX_NODES, crawl
 from vigil.graph.roles import FEATURES, assign_roles
 from vigil.workspace import Workspace
@@ -27,7 +27,10 @@ WEAK_WEIGHTS = {"request": 0.5, "sale": 0.25, "contact": 0.25, "payment": 0.25}
 def run_graph(ws: Workspace, *, score_all: bool = False, max_nodes: int = DEFAULT_MAX_NODES,
               max_hops: int = DEFAULT_MAX_HOPS, model: dict | None = None) -> dict:
     """Expand from the evidence, assign roles and scores, find communities; write `scores`,
-    `communities` and `graph_features`. Returns stats for the run summary."""
+    `communities` and `graph_features`. Returns stats for the run summary.
+
+    `model` is the refitted scorer to apply; None means the workspace's own copy, if any (the
+    environment is read by the entry points, never here, so two engines score alike)."""
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
     con = ws.connect()
@@ -50,9 +53,10 @@ def run_graph(ws: Workspace, *, score_all: bool = False, max_nodes: int = DEFAUL
     timings["expand_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    res = assign_roles(g, ev, codes, adj_local=adj_local, con=con)
+    res = assign_roles(g, ev, codes, adj_local=adj_local,
+                       safety_role=lambda c: profile_declares_safety_role(con, g, c))
     if model is None:
-        model = model_mod.load_model(ws)
+        model = model_mod.load_model(ws, environ=False)
     if model is not None:
         model_mod.apply_model(model, res)
     timings["roles_s"] = time.perf_counter() - t

@@ -20,13 +20,9 @@ from vigil.signals.matcher import CONTEXTS, WARN, Hits, Matcher
 from vigil.workspace import Workspace
 
 POST_BATCH = 100_000  # posts per scanned batch: ~10 MB of text, a few hundred MB of working arrays
-FEATURES = ("explicit", "age_minor", "age_adult", "sale", "contact", "payment", "trade", "request", "other")
+FEATURES = schemas.SIGNAL_FEATURES
 EVIDENCE_TOP = 3  # signals named in an account's evidence text
-ACCOUNT_SIGNALS = pa.schema(
-    schemas.PLATFORM_KEY
-    + [(f, pa.float64()) for f in FEATURES]
-    + [("warn", pa.float64()), ("n_hit_posts", pa.int64()), ("n_posts", pa.int64()), ("evidence", pa.string())]
-)
+ACCOUNT_SIGNALS = schemas.ACCOUNT_SIGNALS
 
 
 def run_signals(ws: Workspace, lexicon: Lexicon) -> dict:
