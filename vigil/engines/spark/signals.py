@@ -69,11 +69,8 @@ def _scanner(lexicon_bc, profiles: bool):
 
 def spark_signals(spark, ws, lexicon_path: Path) -> dict:
     """Scan every profile and post on the cluster; write `signal_hits` and `account_signals`."""
-    from vigil.signals.stage import account_signals
-
-    from pyspark.sql import functions as F
-
     from vigil.engines.spark.tables import arrow_ddl, collect_arrow
+    from vigil.signals.stage import account_signals
 
     lex = spark.sparkContext.broadcast(Path(lexicon_path).read_text(encoding="utf-8"))
     parts = []
