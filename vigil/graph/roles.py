@@ -24,6 +24,7 @@ from vigil.graph import backup as backup_mod
 from vigil.graph.build import AccountGraph
 from vigil.graph.evidence import Evidence
 from vigil.graph.features import Neighbourhood, propagation, request_counts, requests_received
+from vigil.wording import clip_words
 
 # --- what an account must show to hold a role (counts of distinct accounts) ---
 # Following one seller happens by chance (recommendations push them); following two while
@@ -431,7 +432,7 @@ def _quote(evidence: str | None, limit: int = 80) -> str:
     if not evidence:
         return ""
     e = evidence.replace(";", ",").replace("\n", " ")
-    return f" ({e[:limit]}{'…' if len(e) > limit else ''})"
+    return f" ({clip_words(e, limit)})"
 
 
 def _request_phrases(ev: Evidence, local: np.ndarray, sellers: np.ndarray) -> dict[int, list[str]]:

@@ -22,6 +22,7 @@ from vigil.audit import plots as audit_plots  # noqa: E402
 from vigil.report.results import ESCALATE_ROLES, Results  # noqa: E402
 
 from vigil.palette import LINK_COLOUR, ROLE_COLOURS  # noqa: E402  (one scheme with the review app)
+from vigil.wording import clip_words  # noqa: E402
 MAP_MAX_NODES = 400  # beyond this a force layout is unreadable; the strongest accounts are kept
 MAP_LABELS = 12
 NETWORK_EDGE_KINDS = ("follow", "message", "comment", "mention", "repost", "like")
@@ -44,7 +45,7 @@ def _message(text: str) -> str:
 
 def _short(label: str | None, n: int = 18) -> str:
     s = "".join(ch for ch in (label or "") if ch.isprintable())
-    s = s if len(s) <= n else s[: n - 1] + "…"
+    s = clip_words(s, n)
     return s.replace("$", r"\$")  # a '$' would start matplotlib mathtext
 
 
