@@ -53,7 +53,6 @@ class RunSummary:
 
     def as_json(self) -> dict:
         return {
-            "findings": self.findings,
             "counts": self.counts,
             "rejects": self.rejects,
             "rejects_by_file": self.rejects_by_file,

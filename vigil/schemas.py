@@ -221,8 +221,12 @@ def check_table(name: str, schema: pa.Schema) -> None:
 
 
 def _compatible(got: pa.DataType, want: pa.DataType) -> bool:
-    """Same type, or both numbers (a count written as a float reads the same downstream)."""
+    """Same type, or both numbers (a count written as a float reads the same downstream), or the
+    same instant type under two names of UTC."""
     if got.equals(want):
         return True
-    num = lambda t: pa.types.is_integer(t) or pa.types.is_floating(t)  # noqa: E731
+    if pa.types.is_timestamp(got) and pa.types.is_timestamp(want):  # 'Etc/UTC' and 'UTC' are one zone
+        utc = {"UTC", "Etc/UTC", "Z", "+00:00"}
+        return got.unit == want.unit and (got.tz == want.tz or (got.tz in utc and want.tz in utc))
+    num = lambda t: pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t)  # noqa: E731
     return (num(got) and num(want)) or pa.types.is_null(got)

@@ -87,6 +87,7 @@ def build_results(out: Path, platform: str = "photogram") -> Path:
     ]))
     ws.write("communities", pa.table({
         "platform": [platform, platform], "community": ["c1", "c2"], "size": [4, 3],
+        "sellers": [1, 2], "buyers": [2, 1], "facilitators": [1, 0], "top_signals": ["menu", "menu"],
         "summary": ["1 seller, 2 buyers, 1 facilitator", "2 sellers, 1 buyer"],
     }))
     with open(out / "accounts.csv", "w", newline="") as f:

@@ -59,11 +59,12 @@ def sample_results(tmp_path_factory, sample_world: Path, sample_truth: Path) -> 
     _rewrite(ws, "signal_hits", """
         SELECT p.platform, p.account_id, p.post_id, 'text' AS field, 'test:sale-menu' AS signal_id, 'sale' AS category,
                1.0 AS weight, 'use' AS context, 0::INTEGER AS start, 11::INTEGER AS "end", 'vexkin menu' AS matched,
-               false AS obfuscated
+               false AS obfuscated, '' AS tags
         FROM posts p SEMI JOIN scores s ON s.platform = p.platform AND s.account_id = p.account_id AND s.role = 'seller'
         QUALIFY row_number() OVER (PARTITION BY p.platform, p.account_id ORDER BY p.post_id) <= 2""")
-    ws.write("account_signals", pa.table({"platform": ["photogram"], "account_id": [first_seller],
-                                          "request": [1.0]}))
+    signals_row = {f.name: None for f in schemas.ACCOUNT_SIGNALS}
+    signals_row.update({"platform": "photogram", "account_id": first_seller, "request": 1.0})
+    ws.write("account_signals", pa.Table.from_pylist([signals_row], schema=schemas.ACCOUNT_SIGNALS))
     with open(sample_truth / "truth_links.csv", newline="", encoding="utf-8") as f:
         rows = [r for r in csv.DictReader(f) if r["kind"] != "benign"]
     ws.write("links", pa.Table.from_pylist([
@@ -74,7 +75,7 @@ def sample_results(tmp_path_factory, sample_world: Path, sample_truth: Path) -> 
     comm = con.sql("""
         SELECT community, platform, count(*) AS size, count(*) FILTER (WHERE role = 'seller') AS sellers,
                count(*) FILTER (WHERE role = 'buyer') AS buyers, count(*) FILTER (WHERE role = 'facilitator') AS facilitators,
-               'sale ring <b>test</b>' AS summary
+               '' AS top_signals, 'sale ring <b>test</b>' AS summary
         FROM scores WHERE community IS NOT NULL GROUP BY ALL""").to_arrow_table()
     con.close()
     ws.write("communities", comm)

@@ -14,8 +14,8 @@ def test_vigil_serve_starts_migrates_and_answers_health(tmp_path):
     port = free_port()
     db = tmp_path / "served.db"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "vigil.cli", "serve", "--db", f"sqlite:///{db}", "--host", "127.0.0.1", "--port", str(port),
-         "--claim-ttl-hours", "2"],
+        [sys.executable, "-m", "vigil.cli", "serve", "--db", f"sqlite:///{db}", "--create", "--host", "127.0.0.1",
+         "--port", str(port), "--claim-ttl-hours", "2"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=WIDE,
     )
     try:
