@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from vigil.importers import jetstream as js
+from vigil.watch.engine import current_roles
 
 ROOT = Path(__file__).resolve().parents[2]
 BATCH = "6000"
@@ -70,7 +71,7 @@ def test_replay_from_empty_state_alerts_the_sellers_a_batch_run_finds(world, uni
     w, batch, stream, root = world
     alerts = _alerts(uninterrupted)
     assert {"platform", "account_id", "role", "score", "reasons", "at"} <= set(alerts[0])
-    alerted = {(a["platform"], a["account_id"]) for a in alerts if a["role"] == "seller"}
+    alerted = {k for k, role in current_roles(alerts).items() if role == "seller"}
     sellers = _batch_sellers(batch)
     assert sellers
     coverage = len(alerted & sellers) / len(sellers)
@@ -210,3 +211,14 @@ def test_from_previous_results_bad_lines_and_cases(world, tmp_path):
     with open_db(url).reading() as s:
         cases = {(p, a) for p, a in s.execute(select(Case.platform, Case.account_id))}
     assert {(p, a) for p, a, _ in flagged} <= cases
+
+
+def test_the_feed_states_each_accounts_latest_role():
+    feed = [
+        {"kind": "new_seller", "platform": "p", "account_id": "a", "role": "seller"},
+        {"kind": "hash_match", "platform": "p", "account_id": "b", "role": "buyer"},
+        {"kind": "role_changed", "platform": "p", "account_id": "a", "role": "facilitator", "previous_role": "seller"},
+        {"kind": "new_buyer", "platform": "p", "account_id": "c", "role": "buyer"},
+        {"kind": "cleared", "platform": "p", "account_id": "c", "role": "none", "previous_role": "buyer"},
+    ]
+    assert current_roles(feed) == {("p", "a"): "facilitator", ("p", "c"): "none"}

@@ -33,6 +33,19 @@ BATCH_EVENTS = 5000
 LATENCY_SAMPLES = 100_000
 TABLES = ("accounts", "posts", "edges", "recommendations")
 ALERT_ROLES = ("seller", "buyer", "facilitator")
+# Alerts that state an account's role: the latest of them is what the feed says the account is now.
+# A batch over part of the stream can flag an account that more data then labels otherwise, so a
+# role is corrected by a later `role_changed` (or `cleared`) alert, never silently.
+ROLE_KINDS = ("new_seller", "new_buyer", "new_facilitator", "backup", "role_changed", "cleared")
+
+
+def current_roles(alerts) -> dict[tuple[str, str], str]:
+    """Each account's role as the alert feed states it now (its latest role alert)."""
+    now: dict[tuple[str, str], str] = {}
+    for a in alerts:
+        if a.get("kind") in ROLE_KINDS:
+            now[(a["platform"], a["account_id"])] = a["role"]
+    return now
 
 
 @dataclass
@@ -59,6 +72,7 @@ class Watcher:
     time_us: int = 0  # last Jetstream time_us consumed
     alerted: set = field(default_factory=set)
     known_flagged: set = field(default_factory=set)  # from --from: not new
+    roles: dict = field(default_factory=dict)  # (platform, account_id) -> the role last alerted
 
     def __post_init__(self):
         st = Path(self.opts.state)
@@ -78,11 +92,11 @@ class Watcher:
             self.files[t] = open(p, "a", encoding="utf-8")
         alerts = Path(self.opts.alerts)
         if alerts.exists():
-            for line in alerts.read_text(encoding="utf-8").splitlines():
-                if line.strip():
-                    a = json.loads(line)
-                    self.alerted.add(a["id"])
-                    self.alerted.update(a.get("evidence_seen", ()))
+            earlier = [json.loads(line) for line in alerts.read_text(encoding="utf-8").splitlines() if line.strip()]
+            for a in earlier:
+                self.alerted.add(a["id"])
+                self.alerted.update(a.get("evidence_seen", ()))
+            self.roles = current_roles(earlier)
         self.alert_file = open(alerts, "a", encoding="utf-8")
         if self.opts.previous:
             import csv
@@ -241,6 +255,8 @@ class Watcher:
             out.append({"id": i, "kind": kind, "platform": p, "account_id": a, "role": role,
                         "score": round(float(score), 6), "reasons": reasons, "at": at,
                         "stream_position": self.events, **extra})
+            if kind in ROLE_KINDS:
+                self.roles[(p, a)] = role
 
         hit_ids: dict[tuple, list[str]] = {}
         for p, a, post_id, sig, _, _ in hits:
@@ -251,10 +267,19 @@ class Watcher:
                 continue
             # The evidence an account is flagged on is in this alert; only later evidence is news.
             seen = hit_ids.get((p, a), [])
-            if backup_of and (p, backup_of) in known:
+            before = self.roles.get((p, a))
+            if before is not None and before != role:  # more of the stream says otherwise
+                add(("role_changed", p, a, before, role, self.events), "role_changed", p, a, role, score, reasons,
+                    previous_role=before, evidence_seen=seen)
+            elif backup_of and (p, backup_of) in known:
                 add(("role", p, a), "backup", p, a, role, score, reasons, backup_of=backup_of, evidence_seen=seen)
             else:
                 add(("role", p, a), f"new_{role}", p, a, role, score, reasons, evidence_seen=seen)
+
+        for (p, a), before in list(self.roles.items()):
+            if before != "none" and (p, a) not in by_key:
+                add(("cleared", p, a, before, self.events), "cleared", p, a, "none", 0.0,
+                    f"no longer flagged (was {before}) once more of the stream was read", previous_role=before)
 
         for p, a, media_id, bank, cat in matches:
             role, score, reasons, _ = by_key.get((p, a), ("none", 0.0, "", None))
