@@ -99,3 +99,10 @@ def test_investigate_exits_non_zero_when_a_table_was_refused(tmp_path, monkeypat
     r = _investigate(tmp_path)
     assert r.exit_code == 3
     assert "recommendations.csv" in r.output and "viewer_id" in r.output
+
+
+def test_report_on_a_folder_that_is_no_results_folder(tmp_path):
+    (tmp_path / "notresults").mkdir()
+    r = CliRunner().invoke(app, ["report", str(tmp_path / "notresults"), "--out", str(tmp_path / "out")])
+    _check_short_failure(r, tmp_path, "accounts.csv")
+    assert r.exit_code == 2

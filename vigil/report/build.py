@@ -33,9 +33,9 @@ def build_report(results_dir: Path, out_dir: Path, config: ReportConfig | None =
     """Write OUT/report.html, OUT/cybertipline/*.xml drafts and OUT/exports/; return report.html."""
     cfg = config or load_config()
     out = Path(out_dir)
+    res = load_results(Path(results_dir))  # a folder that is no run's output fails before OUT is made
     out.mkdir(parents=True, exist_ok=True)
     with progress.task("report", total=4) as bar:
-        res = load_results(Path(results_dir))
         cases = escalation_cases(res, min_score=0.0)  # evidence for the page; drafts keep the bar
         bar.advance()
         drafts = write_drafts(res, out / "cybertipline", cfg, [c for c in cases if c.score >= ESCALATE_MIN_SCORE])

@@ -14,6 +14,7 @@ from pathlib import Path
 
 
 from vigil.report.cybertip import AssociatedAccount, EscalationCase, ReportedFile
+from vigil.errors import OperatorError
 from vigil.workspace import Workspace
 
 ESCALATE_ROLES = ("seller", "buyer", "facilitator")
@@ -21,6 +22,12 @@ ESCALATE_ROLES = ("seller", "buyer", "facilitator")
 # least this score: below it the evidence is weaker than a reviewer would send to NCMEC.
 ESCALATE_MIN_SCORE = 0.5
 MAX_EVIDENCE = 10
+
+
+class ResultsFolderError(OperatorError):
+    """A results folder the report cannot be made from (not a run's output, or edited by hand)."""
+
+    hint_default = "give the --out folder of a finished `vigil investigate` run, unedited"
 
 
 @dataclass
@@ -71,13 +78,14 @@ def _read_json(path: Path) -> dict:
 def load_results(results_dir: Path) -> Results:
     root = Path(results_dir)
     if not (root / "accounts.csv").exists():
-        raise FileNotFoundError(f"{root}: no accounts.csv — is this a vigil results folder?")
+        raise ResultsFolderError(f"{root}: no accounts.csv — is this a vigil results folder?", file=root,
+                                 hint="give the --out folder of a finished `vigil investigate` run")
     accounts = _read_csv(root / "accounts.csv")
     for a in accounts:
         try:
             a["score"] = float(a.get("score") or 0.0)
         except ValueError:
-            raise ValueError(f"{root / 'accounts.csv'}: score {a.get('score')!r} of {a.get('account_id')} is not a number") from None
+            raise ResultsFolderError(f"{root / 'accounts.csv'}: score {a.get('score')!r} of {a.get('account_id')} is not a number") from None
     links = _read_csv(root / "links.csv")
     for link in links:
         link["score"] = float(link.get("score") or 0.0)
