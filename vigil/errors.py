@@ -36,6 +36,18 @@ class OperatorError(ValueError):
         return out[:limit]
 
 
+
+class FileProblems(OperatorError):
+    """Every problem found in one operator file (lexicon, registry), each naming its line: all of
+    them at once, so the operator fixes the file in one pass instead of one run per mistake."""
+
+    what = "file"
+
+    def __init__(self, path: str, problems: list[str]):
+        self.path, self.problems = path, problems
+        super().__init__(f"{path}: {len(problems)} problem(s) in the {self.what}:", file=path, details=problems)
+
+
 def _first_line(message: str, details) -> int | None:
     for text in [message, *(details or [])]:
         m = re.search(r"(?:^|:)(\d+):|line (\d+)", text)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from vigil.errors import OperatorError, yaml_problem
+from vigil.errors import FileProblems, yaml_problem
 from vigil.link.normalize import fold
 
 SHIPPED = Path(__file__).with_name("registry.yaml")
@@ -25,14 +25,11 @@ _HOST = re.compile(r"^(?:[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?\.)+[a-z]{2,}$")
 _LABEL = re.compile(r"^[a-z0-9][a-z0-9 .\-]{0,23}$")
 
 
-class RegistryError(OperatorError):
+class RegistryError(FileProblems):
     """Every problem found in a registry file, each naming file and line."""
 
+    what = "platform registry"
     hint_default = "fix these entries of the platform registry (--platforms FILE) and run again"
-
-    def __init__(self, path: str, problems: list[str]):
-        self.path, self.problems = path, problems
-        super().__init__(f"{path}: {len(problems)} problem(s) in the platform registry:", file=path, details=problems)
 
 
 @dataclass(frozen=True)

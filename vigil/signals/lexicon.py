@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from vigil.errors import OperatorError, yaml_problem
+from vigil.errors import FileProblems, yaml_problem
 from vigil.signals.normalise import fold_text, skeleton_text
 
 CATEGORIES = ("explicit", "age", "sale", "contact", "payment", "trade", "other")
@@ -24,14 +24,11 @@ FIELDS = ("id", "category", "kind", "value", "weight", "tags")
 TAGS = ("backup", "request", "adult")
 
 
-class LexiconError(OperatorError):
+class LexiconError(FileProblems):
     """Every problem found in a lexicon file, each naming file, line and entry id."""
 
+    what = "lexicon"
     hint_default = "fix these entries (`vigil lexicon check FILE` re-checks in seconds)"
-
-    def __init__(self, path: str, problems: list[str]):
-        self.path, self.problems = path, problems
-        super().__init__(f"{path}: {len(problems)} problem(s) in the lexicon:", file=path, details=problems)
 
 
 @dataclass(frozen=True)

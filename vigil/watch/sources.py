@@ -30,15 +30,20 @@ def run_jsonl(w, path: str, until_idle: float | None) -> None:
             try:
                 rec = json.loads(line)
             except json.JSONDecodeError as e:
-                w.events += 1
-                w.reject(source, n, f"bad json ({e.msg})", line)
-                w._tick()
+                reject_unreadable(w, source, n, e, line)
                 continue
             w.take_record(rec, n, source)
     finally:
         if f is not sys.stdin:
             f.close()
     w.close()
+
+
+def reject_unreadable(w, source: str, where, e: json.JSONDecodeError, raw) -> None:
+    """A message that is not JSON still counts as consumed (the cursor moves past it) and is kept."""
+    w.events += 1
+    w.reject(source, where, f"bad json ({e.msg})", raw)
+    w._tick()
 
 
 def run_websocket(w, url: str, until_idle: float | None, max_backoff: float = BACKOFF_MAX_S) -> None:
@@ -68,9 +73,7 @@ async def _consume(w, url: str, until_idle: float | None, max_backoff: float) ->
                     try:
                         event = json.loads(msg)
                     except json.JSONDecodeError as e:
-                        w.events += 1
-                        w.reject(url, None, f"bad json ({e.msg})", msg)
-                        w._tick()
+                        reject_unreadable(w, url, None, e, msg)
                         continue
                     w.take_event(event, url)
         except InvalidURI:
