@@ -106,3 +106,8 @@ def test_report_on_a_folder_that_is_no_results_folder(tmp_path):
     r = CliRunner().invoke(app, ["report", str(tmp_path / "notresults"), "--out", str(tmp_path / "out")])
     _check_short_failure(r, tmp_path, "accounts.csv")
     assert r.exit_code == 2
+
+
+def test_an_unknown_engine_is_an_operator_error(tmp_path):
+    r = _investigate(tmp_path, **{"--engine": "sparkk"})
+    _check_short_failure(r, tmp_path, "--engine", "embedded, spark")

@@ -80,13 +80,15 @@ def investigate(opts: RunOptions) -> RunSummary:
     """Run every stage; write the contract files and `summary.json` into `opts.out_dir`."""
     from vigil import ingest, media, signals
     from vigil.media.threshold import PDQ_THRESHOLD
+    from vigil.platforms import load_registry, use_registry
 
     out = Path(opts.out_dir)
     t_start = time.perf_counter()
     # Operator inputs are validated before any data is read, and before the results folder is
     # made: a broken lexicon fails in seconds and leaves nothing behind.
-    from vigil.platforms import load_registry, use_registry
-
+    if opts.engine not in ENGINES:
+        raise OperatorError(f"--engine {opts.engine!r}: expected one of {', '.join(ENGINES)}",
+                            field="--engine", hint="leave --engine out for the embedded path")
     use_registry(load_registry(opts.platforms))  # before the lexicon: the contact rules come from it
     lexicon = signals.load_lexicon(opts.lexicon)
     bank = media.load_banks(opts.hashes, pdq_threshold=PDQ_THRESHOLD if opts.pdq_threshold is None else opts.pdq_threshold)
@@ -177,8 +179,6 @@ ENGINES = ("embedded", "spark")
 
 def _spark_for(opts: RunOptions):
     """The Spark session of a Spark run (None on the embedded path, which never imports pyspark)."""
-    if opts.engine not in ENGINES:
-        raise ValueError(f"engine {opts.engine!r}: expected one of {', '.join(ENGINES)}")
     if opts.engine != "spark":
         return None
     from vigil.engines.spark.session import spark_session
