@@ -36,7 +36,6 @@ class OperatorError(ValueError):
         return out[:limit]
 
 
-
 class FileProblems(OperatorError):
     """Every problem found in one operator file (lexicon, registry), each naming its line: all of
     them at once, so the operator fixes the file in one pass instead of one run per mistake."""
