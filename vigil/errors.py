@@ -71,3 +71,29 @@ def yaml_problem(e: Exception) -> str:
     mark = pmark or cmark
     where = f"line {mark.line + 1}" if mark is not None else "line ?"
     return f"{where}: not valid YAML: {problem}" + (f" ({context})" if context else "")
+
+
+def versioned_entries(text: str, path: str, key: str, error: type[FileProblems], what: str) -> tuple[list, list[str]]:
+    """The YAML nodes of an operator file laid out as `version: 1` plus a list under `key`.
+
+    The lexicon and the platform registry share this layout; each parses its own entries from
+    the nodes (with their lines). Problems that leave nothing to parse raise `error` at once; the
+    others are returned, for the caller to report together with its entries' problems."""
+    import yaml
+
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as e:
+        raise error(path, [yaml_problem(e)]) from e
+    if not isinstance(root, yaml.MappingNode):
+        raise error(path, [f"line 1: the {what} must be a mapping with `version` and `{key}`"])
+    top = {k.value: v for k, v in root.value}
+    problems: list[str] = []
+    v = top.get("version")
+    if v is not None and not (isinstance(v, yaml.ScalarNode) and v.value == "1"):
+        problems.append(f"line {v.start_mark.line + 1}: unsupported version {getattr(v, 'value', v)!r} (expected 1)")
+    items = top.get(key)
+    if not isinstance(items, yaml.SequenceNode):
+        line = items.start_mark.line + 1 if items is not None else 1
+        raise error(path, problems + [f"line {line}: `{key}` must be a list of entries"])
+    return items.value, problems

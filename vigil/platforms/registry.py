@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from vigil.errors import FileProblems, yaml_problem
+from vigil.errors import FileProblems, versioned_entries
 from vigil.link.normalize import fold
 
 SHIPPED = Path(__file__).with_name("registry.yaml")
@@ -111,23 +111,9 @@ class Registry:
 
 
 def parse_registry(text: str, path: str = "<registry>") -> Registry:
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as e:
-        raise RegistryError(path, [yaml_problem(e)]) from e
-    if not isinstance(root, yaml.MappingNode):
-        raise RegistryError(path, ["line 1: the registry must be a mapping with `version` and `platforms`"])
-    top = {k.value: v for k, v in root.value}
-    problems: list[str] = []
-    v = top.get("version")
-    if v is not None and not (isinstance(v, yaml.ScalarNode) and v.value == "1"):
-        problems.append(f"line {v.start_mark.line + 1}: unsupported version {getattr(v, 'value', v)!r} (expected 1)")
-    plats = top.get("platforms")
-    if not isinstance(plats, yaml.SequenceNode):
-        line = plats.start_mark.line + 1 if plats is not None else 1
-        raise RegistryError(path, problems + [f"line {line}: `platforms` must be a list of entries"])
+    nodes, problems = versioned_entries(text, path, "platforms", RegistryError, "registry")
     entries, seen = [], {}
-    for node in plats.value:
+    for node in nodes:
         e = _parse_entry(node, path, problems, seen)
         if e is not None:
             entries.append(e)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from vigil.errors import FileProblems, yaml_problem
+from vigil.errors import FileProblems, versioned_entries
 from vigil.signals.normalise import fold_text, skeleton_text
 
 CATEGORIES = ("explicit", "age", "sale", "contact", "payment", "trade", "other")
@@ -82,32 +82,16 @@ def load_lexicon(path: str | Path) -> Lexicon:
 
 
 def parse_lexicon(text: str, path: str = "<lexicon>") -> Lexicon:
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as e:
-        raise LexiconError(path, [yaml_problem(e)]) from e
-    if not isinstance(root, yaml.MappingNode):
-        raise LexiconError(path, ["line 1: the lexicon must be a mapping with `version` and `signals`"])
-    top = {k.value: v for k, v in root.value}
-    problems: list[str] = []
-    version = 1
-    if "version" in top:
-        v = top["version"]
-        if not (isinstance(v, yaml.ScalarNode) and v.value == "1"):
-            problems.append(f"line {v.start_mark.line + 1}: unsupported version {getattr(v, 'value', v)!r} (expected 1)")
-    sig = top.get("signals")
-    if not isinstance(sig, yaml.SequenceNode):
-        line = sig.start_mark.line + 1 if sig is not None else 1
-        raise LexiconError(path, problems + [f"line {line}: `signals` must be a list of entries"])
+    nodes, problems = versioned_entries(text, path, "signals", LexiconError, "lexicon")
     entries: list[Entry] = []
     seen: dict[str, int] = {}
-    for node in sig.value:
+    for node in nodes:
         entry = _parse_entry(node, problems, seen)
         if entry is not None:
             entries.append(entry)
     if problems:
         raise LexiconError(path, problems)
-    return Lexicon(path=path, entries=entries, version=version)
+    return Lexicon(path=path, entries=entries, version=1)
 
 
 def _parse_entry(node, problems: list[str], seen: dict[str, int]) -> Entry | None:
