@@ -68,16 +68,21 @@ def make_grid_data(n_bank: int, n_query: int, seed: int, max_planted: int = 40):
     return bank, queries
 
 
+def build_index(bank: np.ndarray, threads: int) -> tuple[PdqIndex, float]:
+    """vigil's index over `bank`, and the seconds its build took."""
+    idx = PdqIndex(threads=threads)
+    t = time.perf_counter()
+    idx.add(bank)
+    return idx, time.perf_counter() - t
+
+
 def grid(a) -> None:
     faiss.omp_set_num_threads(a.threads)
     rows = []
     for n_bank in [int(x) for x in a.grid_banks.split(",")]:
         for n_query in [int(x) for x in a.grid_queries.split(",")]:
             bank, queries = make_grid_data(n_bank, n_query, a.seed)
-            idx = PdqIndex(threads=a.threads)
-            t = time.perf_counter()
-            idx.add(bank)
-            build_s = time.perf_counter() - t
+            idx, build_s = build_index(bank, a.threads)
             del bank
             t = time.perf_counter()
             q, i, _ = idx.range_search(queries, a.radius)
@@ -140,10 +145,7 @@ def main() -> None:
     print(f"data: {a.bank:,} bank hashes ({bank.nbytes / 2**20:,.0f} MiB), {a.queries:,} queries, "
           f"{time.perf_counter() - t:.1f} s", flush=True)
 
-    idx = PdqIndex(threads=a.threads)
-    t = time.perf_counter()
-    idx.add(bank)
-    build_s = time.perf_counter() - t
+    idx, build_s = build_index(bank, a.threads)
     del bank
     codes = idx.codes()
     print(f"vigil MIH: {len(idx.segments[0].parts) if idx.segments else 0} sub-tables, built in {build_s:.1f} s", flush=True)
