@@ -32,8 +32,6 @@ ROW_GROUP_ROWS = 1 << 19  # pieces are gathered into row groups this big before 
 class ExportError(OperatorError):
     """The export cannot be ingested at all (as opposed to a bad record, which is rejected)."""
 
-    hint = "fix the export (DATA_CONTRACT.md lists each table's columns) and run again"
-
 
 @dataclass
 class IngestReport:
