@@ -94,8 +94,10 @@ def investigate(
     master: str = typer.Option("local[*]", "--master", help="Spark master: local[*], spark://host:port, sc://host."),
 ) -> None:
     """Find the network in an export and write the contract's result files."""
-    if previous is not None and not (previous / "accounts.csv").exists():
-        raise typer.BadParameter(f"{previous}: no accounts.csv — is this a vigil results folder?", param_hint="--previous")
+    if previous is not None:  # checked before the run, not after it
+        from vigil.report.results import require_results_folder
+
+        require_results_folder(previous)
     from vigil.pipeline import RunOptions, investigate as run
 
     opts = RunOptions(export_dir=export_dir, lexicon=lexicon, hashes=list(hashes), out_dir=out,

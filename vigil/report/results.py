@@ -75,11 +75,17 @@ def _read_json(path: Path) -> dict:
         raise ValueError(f"{path}: not valid JSON ({e})") from None
 
 
-def load_results(results_dir: Path) -> Results:
+def require_results_folder(results_dir: Path) -> Path:
+    """The folder, if it is a finished run's output (it holds the contract's accounts.csv)."""
     root = Path(results_dir)
     if not (root / "accounts.csv").exists():
         raise ResultsFolderError(f"{root}: no accounts.csv — is this a vigil results folder?", file=root,
                                  hint="give the --out folder of a finished `vigil investigate` run")
+    return root
+
+
+def load_results(results_dir: Path) -> Results:
+    root = require_results_folder(results_dir)
     accounts = _read_csv(root / "accounts.csv")
     for a in accounts:
         try:
