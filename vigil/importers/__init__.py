@@ -17,7 +17,8 @@ from vigil.importers.sink import ImportSummary, Sink, run_import  # noqa: F401
 
 Reader = Callable[..., None]
 FORMATS: dict[str, Reader] = {}
-FORMAT_MODULES = ("vigil.importers.mastodon", "vigil.importers.x", "vigil.importers.jetstream_file")
+FORMAT_MODULES = ("vigil.importers.mastodon", "vigil.importers.x", "vigil.importers.jetstream_file",
+                  "vigil.importers.telegram", "vigil.importers.bluesky_car")
 
 
 def register(name: str) -> Callable[[Reader], Reader]:
