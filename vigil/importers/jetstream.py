@@ -10,6 +10,11 @@ nothing: an edge kind with no Bluesky collection (`comment`, `mention`, `message
 the collection `EXT_EDGE`; media hashes ride on the image entries (`pdq`, `md5`, `media_id`);
 account fields with no profile field (`links`, counts, `profile_image_pdq`) ride on the profile.
 Record keys are the contract's post ids; dids are the account ids.
+
+`record_rows` maps one record of a collection, whatever carried it: a Jetstream commit here, a
+repository CAR in `bluesky_car`. Beyond what the stand-in writes it reads real posts' facets
+(mentions -> `mention` edges, links -> the post's `links`), a reply's parent did (a `comment`
+edge) and image blobs (named by their CID).
 """
 
 from __future__ import annotations
@@ -157,7 +162,34 @@ def event_to_records(event: dict, platform: str) -> list[tuple[str, dict]]:
         raise ValueError(f"unknown commit operation {op!r}")
     if not isinstance(rec, dict):
         raise ValueError(f"{coll} commit without a record")
-    created = rec.get("createdAt") or _iso(time_us)
+    return record_rows(did, coll, rkey, rec, platform, _iso(time_us))
+
+
+def _cid_text(ref) -> str | None:
+    """A blob's CID as text: `{"$link": "bafy..."}` in JSON, raw CID bytes in DAG-CBOR (a CAR)."""
+    if isinstance(ref, dict):
+        ref = ref.get("$link")
+    if isinstance(ref, (bytes, bytearray)):
+        import libipld
+
+        return libipld.encode_cid(bytes(ref))
+    return ref if isinstance(ref, str) and ref else None
+
+
+def _images(embed) -> list:
+    if not isinstance(embed, dict):
+        return []
+    media = embed.get("media")  # app.bsky.embed.recordWithMedia: a quote with images
+    return embed.get("images") or (media.get("images") if isinstance(media, dict) else None) or []
+
+
+def record_rows(did: str, coll, rkey, rec: dict, platform: str, fallback_time: str | None) -> list[tuple[str, dict]]:
+    """The contract (table, record) pairs that one record of a Bluesky collection says, whether
+    it came on the firehose (Jetstream) or out of a repository (CAR); ValueError with the reason
+    for one that cannot be used."""
+    if not isinstance(rec, dict):
+        raise ValueError(f"{coll} record is not an object")
+    created = rec.get("createdAt") or fallback_time
     if coll == PROFILE:
         out = {"platform": platform, "account_id": did, "display_name": rec.get("displayName"),
                "bio": rec.get("description")}
@@ -171,24 +203,44 @@ def event_to_records(event: dict, platform: str) -> list[tuple[str, dict]]:
         post = {"platform": platform, "post_id": rkey, "account_id": did, "created_at": created,
                 "text": rec.get("text") or "", "kind": rec.get("kind") or ("comment" if rec.get("reply") else "post")}
         tags = list(rec.get("tags") or [])
+        links, mentions = [], []
         for facet in rec.get("facets") or []:
-            for f in facet.get("features") or []:
-                if isinstance(f, dict) and f.get("tag"):
+            for f in (facet.get("features") if isinstance(facet, dict) else None) or []:
+                if not isinstance(f, dict):
+                    continue
+                if f.get("tag"):
                     tags.append(f["tag"])
+                if isinstance(f.get("uri"), str) and f.get("$type", "").endswith("#link"):
+                    links.append(f["uri"])
+                if isinstance(f.get("did"), str) and f["did"] != did:
+                    mentions.append(f["did"])
         if tags:
             post["hashtags"] = tags
+        if links:
+            post["links"] = links
         parent = ((rec.get("reply") or {}).get("parent") or {}).get("uri")
+        out: list[tuple[str, dict]] = []
         if parent:
             post["reply_to"] = _rkey_of_uri(parent)
-        images = (rec.get("embed") or {}).get("images") or []
+            parent_did = _did_of_uri(parent)
+            if parent_did.startswith("did:") and parent_did != did:
+                out.append(("edges", {"platform": platform, "src": did, "dst": parent_did, "kind": "comment",
+                                      "created_at": created}))
         media = []
-        for k, img in enumerate(images):
-            m = {"media_id": img.get("media_id") or f"{rkey}-{k}"}
+        for k, img in enumerate(_images(rec.get("embed"))):
+            if not isinstance(img, dict):
+                continue
+            blob = img.get("image")
+            m = {"media_id": img.get("media_id") or _cid_text((blob or {}).get("ref") if isinstance(blob, dict) else None)
+                 or f"{rkey}-{k}"}
             m.update({h: img[h] for h in ("pdq", "md5") if img.get(h)})
             media.append(m)
         if media:
             post["media"] = media
-        return [("posts", post)]
+        out.insert(0, ("posts", post))
+        out += [("edges", {"platform": platform, "src": did, "dst": m, "kind": "mention", "created_at": created})
+                for m in dict.fromkeys(mentions)]
+        return out
     if coll in COLLECTION_EDGES or coll == EXT_EDGE:
         subj = rec.get("subject")
         if coll == FOLLOW or coll == EXT_EDGE:
