@@ -42,6 +42,7 @@ def test_telegram_tables(tmp_path):
     assert p["media"] == [{"media_id": "5001:2:photo", "path": "photos/photo_2@02-01-2024_10-01-00.jpg"}]
     assert "media" not in posts["5001:6"], "a file not included in the export is no path"
     assert posts["222:11"]["reply_to"] == "222:10" and posts["222:11"]["kind"] == "comment"
+    assert "media" not in posts["222:11"], "a PDF is no media the media stage hashes"
     edges = sorted((e["src"], e["dst"], e["kind"]) for e in _rows(s.out_dir / "edges.jsonl"))
     assert edges == [
         ("channel444", "user111", "repost"),

@@ -16,7 +16,7 @@ Mapping (only what Telegram says; nothing is guessed from names):
   mention names no id and stays text unless the username is the exporting user's;
   `forwarded_from_id` -> a `repost` edge (older exports name the origin only: no edge);
   a message in a `personal_chat` -> a `message` edge to the other side.
-- `photo` / `file` paths -> media rows with the path as written (relative to result.json's folder;
+- `photo` paths, and `file` paths of images and videos -> media rows with the path as written (relative to result.json's folder;
   "(File not included ...)" is no path). Bytes are never read here.
 Service messages (joins, pins, calls) add their actor as an account and no post; one without an
 actor is rejected. Rejects name the file, the message's index in its chat's `messages` list, and
@@ -35,7 +35,7 @@ from vigil.importers.sink import Sink
 
 CHAT_PREFIXES = ("", "chats.list.item", "left_chats.list.item")
 NOT_INCLUDED = "(File not included"
-LINK_ENTITIES = ("link", "text_link", "email")
+HASHED_MIME = ("image/", "video/")
 
 
 def flatten(text) -> tuple[str, list[str]]:
@@ -87,6 +87,8 @@ def _media(msg: dict, post_id: str) -> list[dict]:
     out = []
     for key in ("photo", "file"):
         p = msg.get(key)
+        if key == "file" and not str(msg.get("mime_type") or "").startswith(HASHED_MIME):
+            continue  # a document, voice note or sticker: nothing the media stage hashes
         if isinstance(p, str) and p and not p.startswith(NOT_INCLUDED):
             out.append({"media_id": f"{post_id}:{key}", "path": p})
     return out
