@@ -16,7 +16,7 @@ def register(app: typer.Typer) -> None:
 
 
 def import_cmd(
-    fmt: str = typer.Argument(..., metavar="FORMAT", help="Source format (mastodon, ...)."),
+    fmt: str = typer.Argument(..., metavar="FORMAT", help="Source format: x, mastodon, jetstream, telegram, bluesky-car."),
     src: Path = typer.Argument(..., exists=True, help="Source folder or file."),
     out: Path = typer.Option(..., "--out", help="Export folder to write (contract tables as JSONL)."),
     platform: Optional[str] = typer.Option(None, "--platform", help="Platform name in the export (default: FORMAT)."),
