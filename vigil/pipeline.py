@@ -179,7 +179,7 @@ def _run_stages(opts: RunOptions, out: Path, lexicon, bank, seeds, t_start: floa
         _write_json(out / "mitigations.json", result.mitigations)
         summary.stages["audit"] = result.stats
     with _timed(summary, "link"):
-        summary.stages["link"] = link.run_link(ws, export_dir=opts.export_dir)
+        summary.stages["link"] = link.run_link(ws)
 
     with _timed(summary, "write"):
         write_contract_files(ws, out)
