@@ -68,7 +68,14 @@ def block(prof: Profiles, imgs: ProfileImages, queries: list[int], image_radius:
 
 
 def _handle_blocks(prof: Profiles, queries: list[int]) -> list[tuple[int, int]]:
-    """Accounts whose handle shares most trigrams with a query's handle, joined in DuckDB."""
+    """Accounts whose handle shares most trigrams with a query's handle, joined in DuckDB.
+
+    Joining every query trigram to every handle holding it is quadratic in the export (a common
+    trigram such as "^ma" is held by thousands of handles). A candidate holding at least k of a
+    query's n trigrams must hold one of the query's n - k + 1 rarest (prefix filtering), so only
+    those are joined; each candidate found is then counted over all n trigrams. The result is the
+    full join's, exactly: every pair at or above the share, ranked the same within its query.
+    """
     q_rows, q_tris = [], []
     for i in queries:
         for t in trigrams(prof.core[i]):
@@ -77,7 +84,7 @@ def _handle_blocks(prof: Profiles, queries: list[int]) -> list[tuple[int, int]]:
     if not q_rows:
         return []
     con = duckdb.connect()
-    con.register("q", pa.table({"i": pa.array(q_rows, pa.int64()), "t": q_tris}))
+    con.register("q_in", pa.table({"i": pa.array(q_rows, pa.int64()), "t": q_tris}))
     con.register("cores", pa.table({"j": pa.array(np.arange(len(prof.core)), pa.int64()),
                                     "p": prof.platform, "core": prof.core}))
     # Same padding as normalize.trigrams, computed in DuckDB so a million handles stay out of Python.
@@ -86,19 +93,30 @@ def _handle_blocks(prof: Profiles, queries: list[int]) -> list[tuple[int, int]]:
            SELECT DISTINCT j, p, unnest(list_transform(range(1, length(s) - 1), lambda k: substr(s, k, 3))) AS t
            FROM (SELECT j, p, '^' || core || '$' AS s FROM cores WHERE core <> '')"""
     )
-    con.execute("CREATE TEMP TABLE qn AS SELECT i, count(*) n FROM q GROUP BY i")
+    con.execute("CREATE TEMP TABLE df AS SELECT t, count(*) AS df FROM a GROUP BY t")
+    # Each query trigram with its rank by rarity within the query, and the query's trigram count.
+    con.execute(
+        """CREATE TEMP TABLE q AS
+           SELECT q_in.i, q_in.t, count(*) OVER (PARTITION BY q_in.i) AS n,
+                  row_number() OVER (PARTITION BY q_in.i ORDER BY coalesce(df.df, 0), q_in.t) AS r
+           FROM q_in LEFT JOIN df USING (t)"""
+    )
     result = con.execute(
         f"""
-        WITH hits AS (
-            SELECT q.i, a.j, a.p, count(*) shared
-            FROM q JOIN a USING (t) GROUP BY q.i, a.j, a.p
+        WITH cand AS (
+            SELECT DISTINCT q.i, a.j
+            FROM q JOIN a USING (t)
+            WHERE q.r <= q.n - ceil(q.n * {HANDLE_TRIGRAM_SHARE}) + 1 AND q.i <> a.j
+        ), hits AS (
+            SELECT cand.i, a.j, a.p, count(*) shared, any_value(q.n) n
+            FROM cand JOIN q ON q.i = cand.i JOIN a ON a.j = cand.j AND a.t = q.t
+            GROUP BY cand.i, a.j, a.p
         ), scored AS (
-            SELECT hits.i, hits.j, hits.p, shared / qn.n AS share,
-                   row_number() OVER (PARTITION BY hits.i, hits.p ORDER BY shared DESC, hits.j) rk
-            FROM hits JOIN qn USING (i)
-            WHERE hits.i <> hits.j
+            SELECT i, j, p, shared / n AS share,
+                   row_number() OVER (PARTITION BY i, p ORDER BY shared DESC, j) rk
+            FROM hits
         )
-        SELECT i, j FROM scored WHERE share >= {HANDLE_TRIGRAM_SHARE} AND rk <= {HANDLE_TOP_K}
+        SELECT i, j FROM scored WHERE share >= {HANDLE_TRIGRAM_SHARE} AND rk <= {HANDLE_TOP_K} ORDER BY i, j
         """
     ).fetchall()
     con.close()
