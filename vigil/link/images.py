@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import faiss
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from vigil.link.profiles import MAX_ACCOUNTS_PER_PERSON, Profiles
 
@@ -157,19 +158,46 @@ def load_profile_images(prof: Profiles, accounts: pa.Table, profile_hashes: pa.T
             shared[i] = True
     dihedral = {i: [v for v in map(pack, dih) if v is not None] for i, dih in dihedral_hex.items()}
     imgs = ProfileImages(prof=prof, hashes=hashes, shared=shared, source=source, dihedral=dihedral)
-    mark_near_duplicates_shared(imgs)
+    mark_near_duplicates_shared(imgs, _few_neighbours(prof, profile_hashes))
     return imgs
 
 
-def mark_near_duplicates_shared(imgs: ProfileImages) -> None:
+def _few_neighbours(prof: Profiles, profile_hashes: pa.Table | None) -> np.ndarray | None:
+    """Accounts whose picture the media stage found within SHARE_RADIUS of at most
+    MAX_ACCOUNTS_PER_PERSON pictures (its own included), where that count is exact (every distinct
+    hash searched): among a subset of those pictures it cannot be crowded either."""
+    if profile_hashes is None or "shared_count" not in profile_hashes.column_names or not profile_hashes.num_rows:
+        return None
+    from vigil.media.profiles import FULL_SEARCH_MAX, SHARE_RADIUS as MEDIA_SHARE_RADIUS
+
+    if MEDIA_SHARE_RADIUS != SHARE_RADIUS or len(pc.unique(profile_hashes.column("pdq"))) > FULL_SEARCH_MAX:
+        return None
+    few = np.zeros(len(prof), dtype=bool)
+    cols = profile_hashes.select(["platform", "account_id", "shared_count"]).to_pydict()
+    for p, a, c in zip(cols["platform"], cols["account_id"], cols["shared_count"]):
+        i = prof.index.get((p, a))
+        if i is not None and c is not None and c <= MAX_ACCOUNTS_PER_PERSON:
+            few[i] = True
+    return few
+
+
+def mark_near_duplicates_shared(imgs: ProfileImages, few_neighbours: np.ndarray | None = None) -> None:
     """A picture within SHARE_RADIUS of more accounts than one person runs is a stock image.
 
     Exact repeats were caught already; recompressed copies of a stock picture differ by a few
-    bits. Searching every hash against every other is quadratic, so this fallback runs only on
-    small exports; on large ones the media stage's `is_shared` is the authority.
+    bits. Searching every hash against every other is quadratic, so only pictures that may be
+    crowded are searched: all of them without the media stage's counts, else those it counted
+    more than MAX_ACCOUNTS_PER_PERSON neighbours for (`few_neighbours` false). Without those
+    counts the search runs only on small exports; on large ones `is_shared` is the authority.
     """
     idx, rows = imgs.index()
-    if idx.ntotal == 0 or idx.ntotal > 200_000:
+    if idx.ntotal == 0:
+        return
+    if few_neighbours is not None:
+        rows = rows[~few_neighbours[rows]]
+        if not len(rows):
+            return
+    elif idx.ntotal > 200_000:
         return
     queries = np.stack([imgs.hashes[i] for i in rows])
     lims, _, labels = idx.range_search(queries, SHARE_RADIUS + 1)
