@@ -48,6 +48,9 @@ class RunSummary:
     timings_s: dict[str, float] = field(default_factory=dict)
     stages: dict[str, dict] = field(default_factory=dict)
     peak_memory_mb: float = 0.0
+    # Per stage: this process's own peak RSS during the stage (the kernel's high-water mark is reset
+    # as the stage starts, where Linux allows it; else the run's peak so far).
+    stage_peak_memory_mb: dict[str, float] = field(default_factory=dict)
     refused_tables: dict[str, list[str]] = field(default_factory=dict)  # file -> missing required columns
     found: dict[str, int] = field(default_factory=dict)  # sellers, buyers, facilitators, communities
 
@@ -59,6 +62,7 @@ class RunSummary:
             "timings_s": self.timings_s,
             "stages": self.stages,
             "peak_memory_mb": round(self.peak_memory_mb, 1),
+            "stage_peak_memory_mb": self.stage_peak_memory_mb,
             "refused_tables": self.refused_tables,
             "found": self.found,
         }
@@ -68,12 +72,40 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+def _reset_peak_rss() -> bool:
+    """Reset the kernel's peak-RSS mark of this process (Linux >= 4.0): one write, no cost."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def _peak_rss_since_reset_mb() -> float | None:
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return None
+
+
 @contextmanager
 def _timed(summary: RunSummary, stage: str):
     console.log(f"[bold cyan]{stage}[/]")
+    # The run's peak so far is kept before the mark is reset for this stage.
+    summary.peak_memory_mb = max(summary.peak_memory_mb, peak_rss_mb())
+    reset = _reset_peak_rss()
     t0 = time.perf_counter()
     yield
     summary.timings_s[stage] = round(time.perf_counter() - t0, 3)
+    own = _peak_rss_since_reset_mb() if reset else None
+    peak = own if own is not None else peak_rss_mb()
+    summary.stage_peak_memory_mb[stage] = round(peak, 1)
+    summary.peak_memory_mb = max(summary.peak_memory_mb, peak)
 
 
 def investigate(opts: RunOptions) -> RunSummary:
@@ -147,9 +179,10 @@ def _run_stages(opts: RunOptions, out: Path, lexicon, bank, seeds, t_start: floa
         _write_json(out / "mitigations.json", result.mitigations)
         summary.stages["audit"] = result.stats
     with _timed(summary, "link"):
-        summary.stages["link"] = link.run_link(ws, export_dir=opts.export_dir)
+        summary.stages["link"] = link.run_link(ws)
 
-    write_contract_files(ws, out)
+    with _timed(summary, "write"):
+        write_contract_files(ws, out)
     summary.found = findings_count(ws.read("scores"))
     if opts.db_url:
         from vigil import cases
@@ -158,7 +191,7 @@ def _run_stages(opts: RunOptions, out: Path, lexicon, bank, seeds, t_start: floa
             summary.stages["cases"] = cases.load_results(opts.db_url, out)
 
     summary.timings_s["total"] = round(time.perf_counter() - t_start, 3)
-    summary.peak_memory_mb = peak_rss_mb()
+    summary.peak_memory_mb = max([summary.peak_memory_mb, peak_rss_mb(), *summary.stage_peak_memory_mb.values()])
     for name in ("signal_hits", "media_matches", "scores", "links", "terms"):
         summary.counts.setdefault(name, ws.rows(name))
     _write_json(out / "summary.json", summary.as_json())

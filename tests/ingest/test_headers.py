@@ -7,8 +7,9 @@ import pytest
 
 from vigil.ingest import ExportError, ingest_export
 from vigil.workspace import Workspace
+from vigil.paths import shared_dir
 
-SAMPLE = Path(__file__).resolve().parents[2] / ".." / "shared" / "worlds" / "sample"
+SAMPLE = shared_dir() / "worlds" / "sample"
 
 
 def _export(tmp_path: Path) -> Path:

@@ -82,8 +82,8 @@ def scores_table(flagged: list[tuple[str, str]]) -> pa.Table:
 NO_EDGES = schemas.EDGES.empty_table()
 
 
-def run(rows: list[dict], flagged: list[tuple[str, str]], export_dir: Path | None = None) -> set[frozenset]:
-    links, _ = link_accounts(accounts_table(rows), None, scores_table(flagged), NO_EDGES, export_dir=export_dir)
+def run(rows: list[dict], flagged: list[tuple[str, str]]) -> set[frozenset]:
+    links, _ = link_accounts(accounts_table(rows), None, scores_table(flagged), NO_EDGES)
     return {frozenset([(r["platform_a"], r["account_a"]), (r["platform_b"], r["account_b"])]) for r in links.to_pylist()}
 
 
@@ -195,8 +195,7 @@ def test_mirrored_cropped_copy_links(photo_pair):
     from tests.link.worlds import media_profile_hashes
 
     acc = accounts_table(rows)
-    links, _ = link_accounts(acc, media_profile_hashes(export, acc), scores_table([("photogram", "b1")]), NO_EDGES,
-                             export_dir=export)
+    links, _ = link_accounts(acc, media_profile_hashes(export, acc), scores_table([("photogram", "b1")]), NO_EDGES)
     got = links.to_pylist()
     assert [(r["platform_b"], r["account_b"]) for r in got if r["account_a"] == "b1"] == [("chirp", "real")]
     assert "mirrored" in got[0]["evidence"]
@@ -242,7 +241,7 @@ def test_sample_pipeline_network_f1(sample_run, sample_truth):
     assert result["network"]["f1"] >= 0.9, result["network"]
 
 
-def test_sample_linker_alone_network_f1(sample_run, sample_world, sample_truth, tmp_path):
+def test_sample_linker_alone_network_f1(sample_run, sample_truth, tmp_path):
     """The linker on the pipeline's tables but with the true roles as scores: a miss or a false
     link here is the linker's own, not the graph stage's."""
     from tests.link.worlds import truth_scores, write_links_csv
@@ -251,7 +250,7 @@ def test_sample_linker_alone_network_f1(sample_run, sample_world, sample_truth, 
 
     ws = Workspace(sample_run / "workspace")
     links, _ = link_accounts(ws.read("accounts"), ws.read("profile_hashes"), truth_scores(sample_truth),
-                             ws.read("edges"), export_dir=sample_world)
+                             ws.read("edges"))
     write_links_csv(links, tmp_path)
     result = evaluate.evaluate_links(sample_truth, tmp_path, evaluate.load_truth_accounts(sample_truth))
     assert result["weak_false_links"] == 0, result["weak_false_examples"]

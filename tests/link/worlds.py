@@ -116,7 +116,7 @@ def media_profile_hashes(folder: Path, accounts: pa.Table) -> pa.Table:
     for rel in set(r for r in cols["profile_image"] if r):
         path = folder / rel
         try:
-            hashed[rel] = (hash_file(path), "") if path.is_file() else (None, "missing")
+            hashed[rel] = (hash_file(path, dihedral=True), "") if path.is_file() else (None, "missing")
         except Exception as e:  # a broken image is the export's problem, not the test's
             hashed[rel] = (None, str(e))
     return profile_hashes(cols, hashed)

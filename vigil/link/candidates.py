@@ -68,7 +68,14 @@ def block(prof: Profiles, imgs: ProfileImages, queries: list[int], image_radius:
 
 
 def _handle_blocks(prof: Profiles, queries: list[int]) -> list[tuple[int, int]]:
-    """Accounts whose handle shares most trigrams with a query's handle, joined in DuckDB."""
+    """Accounts whose handle shares most trigrams with a query's handle, joined in DuckDB.
+
+    Joining every query trigram to every handle holding it is quadratic in the export (a common
+    trigram such as "^ma" is held by thousands of handles). A candidate holding at least k of a
+    query's n trigrams must hold one of the query's n - k + 1 rarest (prefix filtering), so only
+    those are joined; each candidate found is then counted over all n trigrams. The result is the
+    full join's, exactly: every pair at or above the share, ranked the same within its query.
+    """
     q_rows, q_tris = [], []
     for i in queries:
         for t in trigrams(prof.core[i]):
@@ -77,7 +84,7 @@ def _handle_blocks(prof: Profiles, queries: list[int]) -> list[tuple[int, int]]:
     if not q_rows:
         return []
     con = duckdb.connect()
-    con.register("q", pa.table({"i": pa.array(q_rows, pa.int64()), "t": q_tris}))
+    con.register("q_in", pa.table({"i": pa.array(q_rows, pa.int64()), "t": q_tris}))
     con.register("cores", pa.table({"j": pa.array(np.arange(len(prof.core)), pa.int64()),
                                     "p": prof.platform, "core": prof.core}))
     # Same padding as normalize.trigrams, computed in DuckDB so a million handles stay out of Python.
@@ -86,23 +93,69 @@ def _handle_blocks(prof: Profiles, queries: list[int]) -> list[tuple[int, int]]:
            SELECT DISTINCT j, p, unnest(list_transform(range(1, length(s) - 1), lambda k: substr(s, k, 3))) AS t
            FROM (SELECT j, p, '^' || core || '$' AS s FROM cores WHERE core <> '')"""
     )
-    con.execute("CREATE TEMP TABLE qn AS SELECT i, count(*) n FROM q GROUP BY i")
-    result = con.execute(
-        f"""
-        WITH hits AS (
-            SELECT q.i, a.j, a.p, count(*) shared
-            FROM q JOIN a USING (t) GROUP BY q.i, a.j, a.p
-        ), scored AS (
-            SELECT hits.i, hits.j, hits.p, shared / qn.n AS share,
-                   row_number() OVER (PARTITION BY hits.i, hits.p ORDER BY shared DESC, hits.j) rk
-            FROM hits JOIN qn USING (i)
-            WHERE hits.i <> hits.j
-        )
-        SELECT i, j FROM scored WHERE share >= {HANDLE_TRIGRAM_SHARE} AND rk <= {HANDLE_TOP_K}
-        """
-    ).fetchall()
+    con.execute("CREATE TEMP TABLE df AS SELECT t, count(*) AS df, (row_number() OVER ()) - 1 AS tid FROM a GROUP BY t")
+    # Each query trigram with its rank by rarity within the query, and the query's trigram count.
+    con.execute(
+        """CREATE TEMP TABLE q AS
+           SELECT q_in.i, q_in.t, coalesce(df.tid, -1) AS tid, count(*) OVER (PARTITION BY q_in.i) AS n,
+                  row_number() OVER (PARTITION BY q_in.i ORDER BY coalesce(df.df, 0), q_in.t) AS r
+           FROM q_in LEFT JOIN df USING (t)"""
+    )
+    cand = con.sql(
+        f"""SELECT DISTINCT q.i, a.j FROM q JOIN a USING (t)
+            WHERE q.r <= q.n - ceil(q.n * {HANDLE_TRIGRAM_SHARE}) + 1 AND q.i <> a.j"""
+    ).to_arrow_table()
+    held = con.sql("SELECT a.j, df.tid FROM a JOIN df USING (t) ORDER BY a.j").to_arrow_table()
+    query_tris = con.sql("SELECT i, tid, n FROM q").to_arrow_table()
     con.close()
-    return [(int(i), int(j)) for i, j in result]
+    return _top_by_share(prof, cand, held, query_tris)
+
+
+# Candidate pairs counted per numpy batch (each expands to its candidates' trigrams).
+COUNT_BATCH = 1 << 18
+
+
+def _top_by_share(prof: Profiles, cand: pa.Table, held: pa.Table, query_tris: pa.Table) -> list[tuple[int, int]]:
+    """Count each candidate's share of its query's trigrams (sorted-key lookups in numpy: a hash
+    join of every candidate against every trigram was most of the blocking time), keep those at
+    HANDLE_TRIGRAM_SHARE and the HANDLE_TOP_K best per query and platform."""
+    if not cand.num_rows:
+        return []
+    ci = cand.column("i").to_numpy()
+    cj = cand.column("j").to_numpy()
+    hj, htid = held.column("j").to_numpy(), held.column("tid").to_numpy()
+    off = np.zeros(len(prof) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(hj, minlength=len(prof)), out=off[1:])
+    qi, qtid, qn = (query_tris.column(c).to_numpy() for c in ("i", "tid", "n"))
+    queries, qpos = np.unique(qi, return_inverse=True)
+    n_tri = int(htid.max()) + 2 if len(htid) else 1
+    keys = np.unique(qpos.astype(np.int64) * n_tri + (qtid + 1))  # tid -1 (held by no account) -> 0
+    n_of = np.zeros(len(queries), dtype=np.int64)
+    n_of[qpos] = qn
+    cpos = np.searchsorted(queries, ci)
+    shared = np.zeros(len(ci), dtype=np.int64)
+    for lo in range(0, len(ci), COUNT_BATCH):
+        j, pos = cj[lo : lo + COUNT_BATCH], cpos[lo : lo + COUNT_BATCH]
+        lengths = off[j + 1] - off[j]
+        starts = np.zeros(len(j), dtype=np.int64)
+        np.cumsum(lengths[:-1], out=starts[1:])
+        flat = np.repeat(off[j] - starts, lengths) + np.arange(int(lengths.sum()))
+        key = np.repeat(pos.astype(np.int64) * n_tri, lengths) + (htid[flat] + 1)
+        at = np.minimum(np.searchsorted(keys, key), len(keys) - 1)
+        found = np.concatenate([[0], np.cumsum(keys[at] == key)])
+        shared[lo : lo + COUNT_BATCH] = found[starts + lengths] - found[starts]
+    share = shared / n_of[cpos]
+    keep = share >= HANDLE_TRIGRAM_SHARE
+    ci, cj, shared = ci[keep], cj[keep], shared[keep]
+    plat = np.unique(np.asarray(prof.platform, dtype=object), return_inverse=True)[1][cj]
+    order = np.lexsort((cj, -shared, plat, ci))  # per query and platform: most shared, then row
+    ci, cj, plat = ci[order], cj[order], plat[order]
+    first = np.ones(len(ci), dtype=bool)
+    first[1:] = (ci[1:] != ci[:-1]) | (plat[1:] != plat[:-1])
+    group_start = np.maximum.accumulate(np.where(first, np.arange(len(ci)), 0))
+    top = (np.arange(len(ci)) - group_start) < HANDLE_TOP_K
+    out = sorted(zip(ci[top].tolist(), cj[top].tolist()))
+    return [(int(i), int(j)) for i, j in out]
 
 
 def random_pairs(prof: Profiles, a_rows: np.ndarray, b_rows: np.ndarray, n: int,

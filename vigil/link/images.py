@@ -11,11 +11,11 @@ from __future__ import annotations
 from vigil.media.threshold import PDQ_THRESHOLD
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import faiss
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from vigil.link.profiles import MAX_ACCOUNTS_PER_PERSON, Profiles
 
@@ -56,10 +56,10 @@ class ProfileImages:
     hashes: list[np.ndarray | None]
     shared: np.ndarray  # bool per account
     source: list[str | None]
-    export_dir: Path | None = None
+    # The picture's eight rotation/mirror hashes, from the media stage (which hashed each file once).
+    dihedral: dict[int, list[np.ndarray]] = field(default_factory=dict)
     _index: faiss.IndexBinaryFlat | None = None
     _index_rows: np.ndarray | None = None
-    _variants: dict[int, list[np.ndarray]] = field(default_factory=dict)
 
     def codes(self) -> np.ndarray:
         """(accounts, 32) uint8: every account's hash, zeros where it has none."""
@@ -92,30 +92,12 @@ class ProfileImages:
             for q in range(len(queries))
         ]
 
-    def image_path(self, i: int) -> Path | None:
-        rel = self.prof.profile_image[i]
-        if not rel:
-            return None
-        candidates = [Path(rel)]
-        if self.export_dir is not None:
-            candidates.append(self.export_dir / rel)
-        src = self.prof.source_file[i]
-        if src:
-            candidates.append(Path(src).parent / rel)
-        for c in candidates:
-            if c.is_file():
-                return c
-        return None
-
     def variants(self, i: int) -> list[np.ndarray]:
-        """The hash and, when the image file is at hand, the hashes of its 8 rotations/mirrors."""
-        if i in self._variants:
-            return self._variants[i]
+        """The hash and, when the media stage hashed the image file, the hashes of its 8
+        rotations/mirrors (a shared picture's are never compared)."""
         out = [self.hashes[i]] if self.hashes[i] is not None else []
-        path = self.image_path(i)
-        if path is not None and not self.shared[i]:
-            out += _dihedral_hashes(path)
-        self._variants[i] = out
+        if not self.shared[i]:
+            out += self.dihedral.get(i, [])
         return out
 
     def distance(self, i: int, j: int) -> tuple[int | None, bool]:
@@ -132,24 +114,11 @@ class ProfileImages:
         return best, turned and best < base
 
 
-def _dihedral_hashes(path: Path) -> list[np.ndarray]:
-    """The 8 rotation/mirror hashes, computed exactly as the media stage hashes a file."""
-    from vigil.media.hashing import hash_file
-
-    try:
-        h = hash_file(path, dihedral=True)
-    except Exception:  # an unreadable image is no evidence, never a failed run
-        return []
-    if h.quality < MIN_QUALITY:
-        return []
-    return [pack(x) for x in h.dihedral if pack(x) is not None]
-
-
-def load_profile_images(prof: Profiles, accounts: pa.Table, profile_hashes: pa.Table | None,
-                        export_dir: Path | None = None) -> ProfileImages:
+def load_profile_images(prof: Profiles, accounts: pa.Table, profile_hashes: pa.Table | None) -> ProfileImages:
     """Hashes from the media stage's `profile_hashes` where present, else from the export's own
     `profile_image_pdq`; shared pictures from the media stage's verdict or, failing that, from
-    how many accounts carry the same hash or the same image file."""
+    how many accounts carry the same hash or the same image file. Rotation/mirror hashes come from
+    `profile_hashes.dihedral`: image files are the media stage's to read, once per run."""
     n = len(prof)
     hexes: list[str | None] = [None] * n
     source: list[str | None] = [None] * n
@@ -158,12 +127,14 @@ def load_profile_images(prof: Profiles, accounts: pa.Table, profile_hashes: pa.T
         for i, h in enumerate(accounts.column("profile_image_pdq").to_pylist()):
             if h:
                 hexes[i], source[i] = h.lower(), "export"
+    dihedral_hex: dict[int, list[str]] = {}
     if profile_hashes is not None and profile_hashes.num_rows:
         cols = profile_hashes.to_pydict()
-        qual = cols.get("quality") or [None] * profile_hashes.num_rows
-        is_shared = cols.get("is_shared") or [None] * profile_hashes.num_rows
-        for p, a, h, q, s, src in zip(cols["platform"], cols["account_id"], cols["pdq"], qual, is_shared,
-                                       cols.get("source") or [None] * profile_hashes.num_rows):
+        none = [None] * profile_hashes.num_rows
+        qual = cols.get("quality") or none
+        is_shared = cols.get("is_shared") or none
+        for p, a, h, q, s, src, dih in zip(cols["platform"], cols["account_id"], cols["pdq"], qual, is_shared,
+                                            cols.get("source") or none, cols.get("dihedral") or none):
             i = prof.index.get((p, a))
             if i is None:
                 continue
@@ -174,6 +145,8 @@ def load_profile_images(prof: Profiles, accounts: pa.Table, profile_hashes: pa.T
                 hexes[i], source[i] = h.lower(), src or "media"
             if s:
                 shared[i] = True
+            if dih:
+                dihedral_hex[i] = dih
     hashes = [pack(h) for h in hexes]
     # Fallback (and belt and braces): the same hash or the same image file on many accounts.
     hash_use = Counter(h for h in hexes if h)
@@ -183,20 +156,48 @@ def load_profile_images(prof: Profiles, accounts: pa.Table, profile_hashes: pa.T
             prof.profile_image[i] and file_use[prof.profile_image[i]] > MAX_ACCOUNTS_PER_PERSON
         ):
             shared[i] = True
-    imgs = ProfileImages(prof=prof, hashes=hashes, shared=shared, source=source, export_dir=export_dir)
-    mark_near_duplicates_shared(imgs)
+    dihedral = {i: [v for v in map(pack, dih) if v is not None] for i, dih in dihedral_hex.items()}
+    imgs = ProfileImages(prof=prof, hashes=hashes, shared=shared, source=source, dihedral=dihedral)
+    mark_near_duplicates_shared(imgs, _few_neighbours(prof, profile_hashes))
     return imgs
 
 
-def mark_near_duplicates_shared(imgs: ProfileImages) -> None:
+def _few_neighbours(prof: Profiles, profile_hashes: pa.Table | None) -> np.ndarray | None:
+    """Accounts whose picture the media stage found within SHARE_RADIUS of at most
+    MAX_ACCOUNTS_PER_PERSON pictures (its own included), where that count is exact (every distinct
+    hash searched): among a subset of those pictures it cannot be crowded either."""
+    if profile_hashes is None or "shared_count" not in profile_hashes.column_names or not profile_hashes.num_rows:
+        return None
+    from vigil.media.profiles import FULL_SEARCH_MAX, SHARE_RADIUS as MEDIA_SHARE_RADIUS
+
+    if MEDIA_SHARE_RADIUS != SHARE_RADIUS or len(pc.unique(profile_hashes.column("pdq"))) > FULL_SEARCH_MAX:
+        return None
+    few = np.zeros(len(prof), dtype=bool)
+    cols = profile_hashes.select(["platform", "account_id", "shared_count"]).to_pydict()
+    for p, a, c in zip(cols["platform"], cols["account_id"], cols["shared_count"]):
+        i = prof.index.get((p, a))
+        if i is not None and c is not None and c <= MAX_ACCOUNTS_PER_PERSON:
+            few[i] = True
+    return few
+
+
+def mark_near_duplicates_shared(imgs: ProfileImages, few_neighbours: np.ndarray | None = None) -> None:
     """A picture within SHARE_RADIUS of more accounts than one person runs is a stock image.
 
     Exact repeats were caught already; recompressed copies of a stock picture differ by a few
-    bits. Searching every hash against every other is quadratic, so this fallback runs only on
-    small exports; on large ones the media stage's `is_shared` is the authority.
+    bits. Searching every hash against every other is quadratic, so only pictures that may be
+    crowded are searched: all of them without the media stage's counts, else those it counted
+    more than MAX_ACCOUNTS_PER_PERSON neighbours for (`few_neighbours` false). Without those
+    counts the search runs only on small exports; on large ones `is_shared` is the authority.
     """
     idx, rows = imgs.index()
-    if idx.ntotal == 0 or idx.ntotal > 200_000:
+    if idx.ntotal == 0:
+        return
+    if few_neighbours is not None:
+        rows = rows[~few_neighbours[rows]]
+        if not len(rows):
+            return
+    elif idx.ntotal > 200_000:
         return
     queries = np.stack([imgs.hashes[i] for i in rows])
     lims, _, labels = idx.range_search(queries, SHARE_RADIUS + 1)

@@ -16,7 +16,6 @@ from __future__ import annotations
 from vigil.media.threshold import PDQ_THRESHOLD
 import math
 from collections import Counter, defaultdict
-from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -75,7 +74,7 @@ ACCOUNT_COLUMNS = [
 ]
 
 
-def run_link(ws: Workspace, export_dir: Path | None = None) -> dict:
+def run_link(ws: Workspace) -> dict:
     """Write `links` (schemas.LINKS) and return stage statistics."""
     if not ws.has("accounts"):
         ws.write("links", schemas.LINKS.empty_table())
@@ -89,20 +88,20 @@ def run_link(ws: Workspace, export_dir: Path | None = None) -> dict:
         wanted = ["platform", "src", "dst", "kind", "count"]
         edges = ws.read("edges", columns=[c for c in wanted if c in pq.read_schema(ws.path("edges")).names])
     last_post = last_posts(ws.path("posts")) if ws.has("posts") else None
-    links, stats = link_accounts(accounts, profile_hashes, scores, edges, export_dir=export_dir, last_post=last_post)
+    links, stats = link_accounts(accounts, profile_hashes, scores, edges, last_post=last_post)
     ws.write("links", links)
     return stats
 
 
 def link_accounts(accounts: pa.Table, profile_hashes: pa.Table | None, scores: pa.Table, edges: pa.Table,
-                  export_dir: Path | None = None, seed: int = SEED,
+                  seed: int = SEED,
                   last_post: pa.Table | None = None) -> tuple[pa.Table, dict]:
     """The stage as a function over tables (no workspace), for tests and other drivers.
     `last_post`: (platform, account_id, last_post) per account, for re-creation timing."""
     rng = np.random.default_rng(seed)
     with task("link: profiles", total=None):
         prof = build_profiles(accounts)
-        imgs = load_profile_images(prof, accounts, profile_hashes, export_dir)
+        imgs = load_profile_images(prof, accounts, profile_hashes)
     focus = focus_accounts(prof, scores, edges)
     backup_of = _backup_pairs(prof, scores)
     hubs = ring_hubs(scores)

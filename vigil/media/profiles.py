@@ -32,8 +32,11 @@ SHARED_MIN_FRACTION = 0.0005
 FULL_SEARCH_MAX = 100_000
 
 
-# The contract layout plus the export-relative image path the hash came from (null: the export's hash).
-PROFILE_HASHES = schemas.PROFILE_HASHES.append(pa.field("path", pa.string()))
+# The contract layout plus the export-relative image path the hash came from (null: the export's
+# hash), and the picture's eight rotation/mirror hashes (DIHEDRAL_NAMES order; null: no file was
+# hashed). The linker compares pictures mirror-aware from these, without opening a file again.
+PROFILE_HASHES = schemas.PROFILE_HASHES.append(pa.field("path", pa.string())).append(
+    pa.field("dihedral", pa.list_(pa.string())))
 
 
 def shared_threshold(n_accounts: int) -> int:
@@ -71,16 +74,16 @@ def neighbour_counts(hexes: list[str], radius: int = SHARE_RADIUS, full_search_m
 
 def profile_hashes(profiles: dict, hashed: dict[str, tuple[ImageHash | None, str]]) -> pa.Table:
     """One row per account with a usable profile picture hash (file first, the export's hash else)."""
-    plat, acc, pdq, quality, source, path = [], [], [], [], [], []
+    plat, acc, pdq, quality, source, path, dihedral = [], [], [], [], [], [], []
     for p, a, rel, given in zip(profiles["platform"], profiles["account_id"], profiles["profile_image"],
                                 profiles["profile_image_pdq"]):
         h = hashed.get(rel, (None, ""))[0] if rel else None
         if h is not None:
             plat.append(p), acc.append(a), pdq.append(h.pdq), quality.append(h.quality), source.append("file")
-            path.append(rel)
+            path.append(rel), dihedral.append(list(h.dihedral) or None)
         elif given:
             plat.append(p), acc.append(a), pdq.append(given.lower()), quality.append(None), source.append("export")
-            path.append(rel or None)
+            path.append(rel or None), dihedral.append(None)
     counts = neighbour_counts(pdq)
     limit = shared_threshold(len(pdq))
     return pa.table(
@@ -93,6 +96,7 @@ def profile_hashes(profiles: dict, hashed: dict[str, tuple[ImageHash | None, str
             "shared_count": pa.array(counts.tolist(), pa.int64()),
             "is_shared": pa.array((counts >= limit).tolist(), pa.bool_()),
             "path": pa.array(path, pa.string()),
+            "dihedral": pa.array(dihedral, pa.list_(pa.string())),
         },
         schema=PROFILE_HASHES,
     )

@@ -64,12 +64,15 @@ def resolve_in_export(export_dir: Path, rel: str) -> Path:
     return p
 
 
-def hash_files(paths: list[str], dihedral: bool = False, workers: int | None = None) -> dict[str, tuple[ImageHash | None, str]]:
-    """Hash each distinct file once (a default avatar used by 10,000 accounts is read once)."""
+def hash_files(paths: list[str], dihedral: bool = False, workers: int | None = None,
+                dihedral_for: frozenset[str] | set[str] = frozenset()) -> dict[str, tuple[ImageHash | None, str]]:
+    """Hash each distinct file once (a default avatar used by 10,000 accounts is read once).
+    `dihedral_for`: files whose eight rotation/mirror hashes are wanted even when `dihedral` is off
+    (profile pictures: the linker compares them mirror-aware and must not read the file again)."""
     todo = sorted(set(paths))
     workers = workers or min(2, os.cpu_count() or 1)
     out: dict[str, tuple[ImageHash | None, str]] = {}
-    jobs = [(p, dihedral) for p in todo]
+    jobs = [(p, dihedral or p in dihedral_for) for p in todo]
     if workers > 1 and len(todo) >= POOL_MIN_FILES:
         # forkserver, not fork: the parent has DuckDB/Arrow threads, and a forked copy of a
         # threaded process can die in libc (seen here). Like spawn, it re-imports a script's
@@ -134,7 +137,8 @@ def run_media(ws: Workspace, export_dir: Path, bank: HashBank, dihedral: bool = 
             wanted[rel] = str(resolve_in_export(export_dir, rel))
         except ValueError as e:
             bad_path[rel] = str(e)
-    hashed_abs = hash_files(list(wanted.values()), dihedral=dihedral)
+    profile_files = {wanted[rel] for rel in profiles["profile_image"] if rel in wanted}
+    hashed_abs = hash_files(list(wanted.values()), dihedral=dihedral, dihedral_for=profile_files)
     hashed: dict[str, tuple[ImageHash | None, str]] = {rel: hashed_abs[a] for rel, a in wanted.items()}
     hashed.update({rel: (None, why) for rel, why in bad_path.items()})
 
