@@ -99,6 +99,7 @@ def _handle_blocks(prof: Profiles, queries: list[int]) -> list[tuple[int, int]]:
             WHERE hits.i <> hits.j
         )
         SELECT i, j FROM scored WHERE share >= {HANDLE_TRIGRAM_SHARE} AND rk <= {HANDLE_TOP_K}
+        ORDER BY i, j  -- a fixed pair order: the model's sums and the links' ties follow it
         """
     ).fetchall()
     con.close()

@@ -22,6 +22,10 @@ from vigil.workspace import Workspace
 POST_BATCH = 100_000  # posts per scanned batch: ~10 MB of text, a few hundred MB of working arrays
 FEATURES = schemas.SIGNAL_FEATURES
 EVIDENCE_TOP = 3  # signals named in an account's evidence text
+# The quoted example of a signal: its heaviest hit; among equals the profile's before any post,
+# then field, post and offset, so the evidence reads the same whatever order the hits come in
+# (two arg_max calls could also quote one hit and place it at another).
+EXAMPLE_ORDER = "weight DESC, post_id NULLS FIRST, field, start, \"end\", matched"
 ACCOUNT_SIGNALS = schemas.ACCOUNT_SIGNALS
 
 
@@ -175,8 +179,8 @@ def account_signals(ws: Workspace) -> pa.Table:
     pc AS ({posts_counts}),
     per_sig AS (
         SELECT platform, account_id, signal_id, context, count(*) AS n, sum(weight) AS w,
-               arg_max(matched, weight) AS example,
-               arg_max(coalesce('post ' || post_id, field), weight) AS place
+               first(matched ORDER BY {EXAMPLE_ORDER}) AS example,
+               first(coalesce('post ' || post_id, field) ORDER BY {EXAMPLE_ORDER}) AS place
         FROM h GROUP BY ALL
     ),
     ev AS (
