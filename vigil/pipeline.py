@@ -158,7 +158,13 @@ def _run_stages(opts: RunOptions, out: Path, lexicon, bank, seeds, t_start: floa
         else:
             summary.stages["signals"] = signals.run_signals(ws, lexicon)
     with _timed(summary, "media"):
-        summary.stages["media"] = media.run_media(ws, opts.export_dir, bank, dihedral=opts.dihedral)
+        if spark is not None:
+            from vigil.engines.spark import run_spark_stage
+
+            summary.stages["media"] = run_spark_stage("media", spark, ws, export_dir=opts.export_dir, bank=bank,
+                                                      dihedral=opts.dihedral)
+        else:
+            summary.stages["media"] = media.run_media(ws, opts.export_dir, bank, dihedral=opts.dihedral)
         # Bad hash-bank rows are rejected records too: they sit in rejects.jsonl and in the count.
         bank_rejects = summary.stages["media"].get("bank_rejects", 0)
         if bank_rejects:

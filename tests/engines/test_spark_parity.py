@@ -1,5 +1,7 @@
-"""Both engines on the sample world: identical roles, links and rejects, scores within 1e-6,
-audit within 1e-9; and the default path never imports pyspark."""
+"""Both engines on the sample world and on a small world of the `hard` preset (partial export,
+hidden network, another seed): identical roles, links (evidence text included), rejects and
+terms, scores within 1e-6, audit within 1e-9, and the tables the Spark stages wrote equal row
+for row; and the default path never imports pyspark."""
 
 from __future__ import annotations
 
@@ -10,16 +12,21 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
 SCORE_TOL = 1e-6
 AUDIT_TOL = 1e-9
+HARD_ACCOUNTS = 600  # small: the world builds in ~2 s and both runs take seconds
+HARD_SEED = 31
+REPO = Path(__file__).parents[2]
 
 
 def test_default_path_never_imports_pyspark():
-    code = ("import sys, vigil.pipeline, vigil.cli, vigil.graph.run, vigil.signals.stage, vigil.engines.spark.session;"
+    code = ("import sys, vigil.pipeline, vigil.cli, vigil.graph.run, vigil.signals.stage, vigil.engines.spark.session,"
+            " vigil.ingest, vigil.media, vigil.audit, vigil.link;"
             "assert not [m for m in sys.modules if m.startswith('pyspark')], 'pyspark imported'")
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2])
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
 
 
 def _spark_or_skip():
@@ -29,24 +36,50 @@ def _spark_or_skip():
     pytest.importorskip("pandas", reason="pyspark's mapInArrow needs pandas (vigil[spark])")
 
 
-@pytest.fixture(scope="session")
-def spark_run(sample_world: Path, tmp_path_factory) -> Path:
-    """The Spark run, in its own process: launching the JVM from a process that already loaded
-    the stages' native libraries (threads, OpenMP) can crash in fork."""
-    _spark_or_skip()
-    out = tmp_path_factory.mktemp("spark-run")
+def _investigate(export: Path, world: Path, out: Path, *extra: str) -> Path:
+    """`vigil investigate` in its own process: launching the JVM from a process that already
+    loaded the stages' native libraries (threads, OpenMP) can crash in fork."""
     cmd = [sys.executable, "-c", "import sys; from vigil.cli import app; sys.argv[0] = 'vigil'; app()",
-           "investigate", str(sample_world), "--lexicon", str(sample_world / "lexicon.yaml"),
-           "--hashes", str(sample_world / "hashbank.csv"), "--seeds", str(sample_world / "seeds.csv"),
-           "--out", str(out), "--no-progress", "--engine", "spark", "--master", "local[2]"]
-    res = subprocess.run(cmd, cwd=Path(__file__).parents[2], capture_output=True, text=True)
+           "investigate", str(export), "--lexicon", str(world / "lexicon.yaml"),
+           "--hashes", str(world / "hashbank.csv"), "--seeds", str(world / "seeds.csv"),
+           "--out", str(out), "--no-progress", *extra]
+    res = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     return out
 
 
+SPARK_RUN = ("signals", "media")
+SPARK_TABLES = ("signal_hits", "account_signals", "media_matches", "media_accounts", "profile_hashes", "media_problems")
+SPARK = ("--engine", "spark", "--master", "local[2]")
+
+
+@pytest.fixture(scope="module")
+def hard_world(tmp_path_factory) -> Path:
+    from vigil.synth import generate_world
+
+    return generate_world(tmp_path_factory.mktemp("hard-world"), accounts=HARD_ACCOUNTS, seed=HARD_SEED,
+                          preset="hard").export_dir.parent
+
+
+@pytest.fixture(scope="module")
+def sample_pair(sample_world: Path, sample_run: Path, tmp_path_factory) -> tuple[Path, Path]:
+    """(embedded results, Spark results) on the shared sample world."""
+    _spark_or_skip()
+    return sample_run, _investigate(sample_world, sample_world, tmp_path_factory.mktemp("sample-spark"), *SPARK)
+
+
+@pytest.fixture(scope="module")
+def hard_pair(hard_world: Path, tmp_path_factory) -> tuple[Path, Path]:
+    """(embedded results, Spark results) on the generated hard-preset world."""
+    _spark_or_skip()
+    export = hard_world / "export"
+    return (_investigate(export, hard_world, tmp_path_factory.mktemp("hard-embedded")),
+            _investigate(export, hard_world, tmp_path_factory.mktemp("hard-spark"), *SPARK))
+
+
 def _accounts(path: Path) -> dict:
     with open(path, newline="", encoding="utf-8") as f:
-        return {(r["platform"], r["account_id"]): (r["role"], float(r["score"])) for r in csv.DictReader(f)}
+        return {(r["platform"], r["account_id"]): (r["role"], float(r["score"]), r["reasons"]) for r in csv.DictReader(f)}
 
 
 def _numbers(obj, prefix=""):
@@ -60,38 +93,34 @@ def _numbers(obj, prefix=""):
         yield prefix, obj
 
 
-@pytest.mark.slow
-def test_spark_engine_matches_embedded_on_sample(sample_run: Path, spark_run: Path):
-    emb, spk = _accounts(sample_run / "accounts.csv"), _accounts(spark_run / "accounts.csv")
-    assert emb.keys() == spk.keys(), "the engines scored different accounts"
-    assert {k: v[0] for k, v in emb.items()} == {k: v[0] for k, v in spk.items()}, "roles differ"
-    worst = max(abs(emb[k][1] - spk[k][1]) for k in emb)
-    assert worst <= SCORE_TOL, f"scores differ by {worst}"
-    assert _link_pairs(sample_run) == _link_pairs(spark_run), "links (pairs and scores) differ"
-    assert (sample_run / "rejects.jsonl").read_bytes() == (spark_run / "rejects.jsonl").read_bytes(), "rejects differ"
-
-
-def _link_pairs(run: Path) -> list[tuple]:
-    with open(run / "links.csv", newline="", encoding="utf-8") as f:
-        return [(r["platform_a"], r["account_a"], r["platform_b"], r["account_b"], r["score"]) for r in csv.DictReader(f)]
-
-
-@pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason="a link's evidence wording differs between the engines "
-                   "on the sample world (a digit in one link's evidence; pairs and scores are equal): not yet traced")
-def test_spark_link_evidence_reads_the_same(sample_run: Path, spark_run: Path):
-    assert (sample_run / "links.csv").read_bytes() == (spark_run / "links.csv").read_bytes()
-
-
-@pytest.mark.slow
-@pytest.mark.xfail(strict=False, reason="the embedded audit itself differs run to run on the same input "
-                   "(reached / lift_ci of two embedded runs differ): parity cannot hold until it is deterministic")
-def test_spark_audit_matches_embedded_on_sample(sample_run: Path, spark_run: Path):
-    a = dict(_numbers(json.loads((sample_run / "recommendation_audit.json").read_text())))
-    b = dict(_numbers(json.loads((spark_run / "recommendation_audit.json").read_text())))
-    assert a.keys() == b.keys()
+def _assert_audit_equal(emb: Path, spk: Path) -> None:
+    a = dict(_numbers(json.loads(emb.read_text(encoding="utf-8"))))
+    b = dict(_numbers(json.loads(spk.read_text(encoding="utf-8"))))
+    assert a.keys() == b.keys(), f"audit fields differ: {sorted(a.keys() ^ b.keys())[:5]}"
     for k in a:
         if isinstance(a[k], float) or isinstance(b[k], float):
             assert abs(a[k] - b[k]) <= AUDIT_TOL, f"audit {k}: {a[k]} vs {b[k]}"
         else:
             assert a[k] == b[k], f"audit {k}: {a[k]} vs {b[k]}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("world", ["sample", "hard"])
+def test_spark_engine_matches_embedded(request, world: str):
+    emb_run, spark_run = request.getfixturevalue(f"{world}_pair")
+    emb, spk = _accounts(emb_run / "accounts.csv"), _accounts(spark_run / "accounts.csv")
+    assert emb, "the embedded run scored no accounts: nothing was compared"
+    assert emb.keys() == spk.keys(), "the engines scored different accounts"
+    assert {k: v[0] for k, v in emb.items()} == {k: v[0] for k, v in spk.items()}, "roles differ"
+    worst = max(abs(emb[k][1] - spk[k][1]) for k in emb)
+    assert worst <= SCORE_TOL, f"scores differ by {worst}"
+    assert {k: v[2] for k, v in emb.items()} == {k: v[2] for k, v in spk.items()}, "reasons differ"
+    for name in ("links.csv", "rejects.jsonl", "terms.csv"):
+        assert (emb_run / name).read_bytes() == (spark_run / name).read_bytes(), f"{name} differs"
+    _assert_audit_equal(emb_run / "recommendation_audit.json", spark_run / "recommendation_audit.json")
+    _assert_audit_equal(emb_run / "mitigations.json", spark_run / "mitigations.json")
+    stages = json.loads((spark_run / "summary.json").read_text())["stages"]
+    assert all(stages[s].get("engine") == "spark" for s in SPARK_RUN), "a stage did not run on Spark"
+    for table in SPARK_TABLES:  # what the Spark stages wrote, row for row in the same order
+        a, b = (pq.read_table(r / "workspace" / f"{table}.parquet") for r in (emb_run, spark_run))
+        assert a.schema == b.schema and a.to_pylist() == b.to_pylist(), f"workspace table {table} differs"

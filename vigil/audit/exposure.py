@@ -67,7 +67,7 @@ def load_graph(con: duckdb.DuckDBPyConnection) -> SuggestionGraph:
         SELECT i.v, coalesce(i.item, -1) AS a, sc.code AS s
         FROM imp i JOIN walk_scode sc ON sc.surface = i.surface
         WHERE i.v IS NOT NULL
-        ORDER BY i.v
+        ORDER BY i.v, a, s
         """
     ).to_arrow_table()
     follows = con.sql(
@@ -76,7 +76,7 @@ def load_graph(con: duckdb.DuckDBPyConnection) -> SuggestionGraph:
         FROM viewer_follows f
         JOIN acct_idx s ON s.platform = f.platform AND s.account_id = f.src
         JOIN acct_idx d ON d.platform = f.platform AND d.account_id = f.dst
-        ORDER BY d.a
+        ORDER BY d.a, s.a
         """
     ).to_arrow_table()
     return SuggestionGraph(

@@ -47,10 +47,12 @@ def build(con: duckdb.DuckDBPyConnection) -> None:
         WHERE role = '{FLAGGED_ROLE}' AND platform IS NOT NULL AND account_id IS NOT NULL
         """
     )
+    # Ids in key order, not scan order: the exposure walk draws its random choices by id, so the
+    # same input must give the same ids whatever engine or thread count wrote the tables.
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE acct_idx AS
-        SELECT platform, account_id, (row_number() OVER () - 1)::INTEGER AS a
+        SELECT platform, account_id, (row_number() OVER (ORDER BY platform, account_id) - 1)::INTEGER AS a
         FROM (SELECT DISTINCT platform, account_id FROM accounts
               WHERE platform IS NOT NULL AND account_id IS NOT NULL
               UNION SELECT platform, account_id FROM flagged)

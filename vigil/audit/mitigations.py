@@ -180,11 +180,12 @@ def account_mitigations(con: duckdb.DuckDBPyConnection, totals: dict[tuple[str, 
         SELECT i.platform, i.item_account, i.surface, count(*) AS n,
                count(*) FILTER (WHERE NOT i.adjacent) AS to_outsiders
         FROM imp i WHERE i.flagged GROUP BY ALL
+        ORDER BY i.platform, i.item_account, i.surface
         """
     ).fetchall()
     reasons = dict(
         ((p, a), r) for p, a, r in con.execute(
-            "SELECT s.platform, s.account_id, any_value(s.reasons) FROM scores s "
+            "SELECT s.platform, s.account_id, min(s.reasons) FROM scores s "
             "SEMI JOIN flagged f ON f.platform = s.platform AND f.account_id = s.account_id GROUP BY ALL"
         ).fetchall()
     )
@@ -199,7 +200,7 @@ def account_mitigations(con: duckdb.DuckDBPyConnection, totals: dict[tuple[str, 
         plat_total[p] += n
     out = []
     for (p, a), acc in per.items():
-        surf = ", ".join(f"{s}: {n}" for s, n in sorted(acc["by_surface"].items(), key=lambda kv: -kv[1]))
+        surf = ", ".join(f"{s}: {n}" for s, n in sorted(acc["by_surface"].items(), key=lambda kv: (-kv[1], kv[0])))
         why = (reasons.get((p, a)) or "").strip()
         out.append({
             "platform": p,

@@ -39,12 +39,14 @@ def viewer_counts(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], tuple
     """(platform, surface) -> per adjacent viewer (impressions, flagged impressions), for the bootstrap."""
     rows = con.execute(
         """
-        SELECT platform, surface, list(n), list(x) FROM (
-            SELECT platform, surface, count(*) AS n, count(*) FILTER (WHERE flagged) AS x
+        SELECT platform, surface, list(n ORDER BY viewer_id), list(x ORDER BY viewer_id) FROM (
+            SELECT platform, surface, viewer_id, count(*) AS n, count(*) FILTER (WHERE flagged) AS x
             FROM imp WHERE adjacent GROUP BY platform, surface, viewer_id)
-        GROUP BY platform, surface
+        GROUP BY platform, surface ORDER BY platform, surface
         """
     ).fetchall()
+    # Viewers in a fixed order (by id, platforms in order): the bootstrap draws its weights
+    # per position, so the interval depends on the order and must not on the engine or threads.
     out = {(p, s): (np.asarray(n, dtype=np.int64), np.asarray(x, dtype=np.int64)) for p, s, n, x in rows}
     pooled: dict[str, list] = defaultdict(lambda: [[], []])
     for (p, s), (nn, xx) in out.items():

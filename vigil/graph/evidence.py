@@ -106,7 +106,7 @@ def load_evidence(con, g: AccountGraph) -> Evidence:
                   "WHERE p.platform = m.platform AND p.account_id = m.account_id AND p.is_shared))"
                   if _has_view(con, "profile_hashes") else "")
         res = con.sql(f"""SELECT n.code, count(DISTINCT coalesce(m.media_id, m.signal)) AS k,
-                                 string_agg(DISTINCT m.bank, ', ') AS banks
+                                 string_agg(DISTINCT m.bank, ', ' ORDER BY m.bank) AS banks
                           FROM media_matches m JOIN nodes n USING (platform, account_id)
                           WHERE true {shared}
                           GROUP BY n.code""").fetchnumpy()
@@ -325,7 +325,8 @@ def _load_requests(con, ev: Evidence) -> None:
     if not (_has_view(con, "signal_hits") and _has_view(con, "posts")):
         return
     res = con.sql(f"""SELECT cn.code AS s, pn.code AS d,
-               coalesce(any_value(h.matched) FILTER (WHERE {REQUEST_HIT}), any_value(h.matched)) AS m,
+               coalesce(first(h.matched ORDER BY h.start, h.matched) FILTER (WHERE {REQUEST_HIT}),
+                        first(h.matched ORDER BY h.start, h.matched)) AS m,
                bool_or({REQUEST_HIT}) AS r
         FROM signal_hits h
         JOIN posts c ON c.platform = h.platform AND c.post_id = h.post_id

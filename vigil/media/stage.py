@@ -13,7 +13,9 @@ import json
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pyarrow as pa
@@ -86,6 +88,34 @@ def hash_files(paths: list[str], dihedral: bool = False, workers: int | None = N
     return out
 
 
+def pdq_search(bank: HashBank, hexes: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(query row, bank entry, distance) of every PDQ hex within its bank's threshold."""
+    return bank.match_pdq(hexes_to_codes(hexes))
+
+
+def md5_join(bank: HashBank, md5: list[str | None]) -> list[tuple[int, str, str]]:
+    """(row, bank, category) of every exact MD5 match: rows in order, a hash's banks in bank order."""
+    if not bank.md5 or not md5:
+        return []
+    col = pa.array(md5, pa.string())
+    found = np.flatnonzero(pc.is_in(col, value_set=pa.array(list(bank.md5), pa.string())).to_numpy(zero_copy_only=False))
+    return [(k, b, c) for k in found.tolist() for b, c in bank.match_md5(md5[k])]
+
+
+@dataclass(frozen=True)
+class MediaEngine:
+    """Where the stage's heavy parts run: hashing the files, the PDQ search, the MD5 join. The
+    stage around them (which media, which hash, the best transform, the tables) is one code for
+    every engine; vigil.engines.spark.media gives the same three on a cluster."""
+
+    hash_files: Callable[..., dict[str, tuple[ImageHash | None, str]]] = hash_files
+    pdq_search: Callable[[HashBank, list[str]], tuple[np.ndarray, np.ndarray, np.ndarray]] = pdq_search
+    md5_join: Callable[[HashBank, list[str | None]], list[tuple[int, str, str]]] = md5_join
+
+
+EMBEDDED = MediaEngine()
+
+
 def read_media_items(ws: Workspace) -> pa.Table:
     """One row per post media item."""
     if not ws.has("posts"):
@@ -112,7 +142,8 @@ def read_profiles(ws: Workspace) -> pa.Table:
     ).to_arrow_table()
 
 
-def run_media(ws: Workspace, export_dir: Path, bank: HashBank, dihedral: bool = False) -> dict:
+def run_media(ws: Workspace, export_dir: Path, bank: HashBank, dihedral: bool = False,
+              engine: MediaEngine = EMBEDDED) -> dict:
     """Match every post media and profile picture against the banks; returns the stage's counts.
 
     Known material is found without anyone looking at it: image files are read only to hash them,
@@ -138,7 +169,7 @@ def run_media(ws: Workspace, export_dir: Path, bank: HashBank, dihedral: bool = 
         except ValueError as e:
             bad_path[rel] = str(e)
     profile_files = {wanted[rel] for rel in profiles["profile_image"] if rel in wanted}
-    hashed_abs = hash_files(list(wanted.values()), dihedral=dihedral, dihedral_for=profile_files)
+    hashed_abs = engine.hash_files(list(wanted.values()), dihedral=dihedral, dihedral_for=profile_files)
     hashed: dict[str, tuple[ImageHash | None, str]] = {rel: hashed_abs[a] for rel, a in wanted.items()}
     hashed.update({rel: (None, why) for rel, why in bad_path.items()})
 
@@ -171,9 +202,10 @@ def run_media(ws: Workspace, export_dir: Path, bank: HashBank, dihedral: bool = 
     # 4. match: PDQ through the index (best transform per media and bank entry), MD5 exactly
     hits_item, hits = [], []  # media row; (signal_type, signal, bank, category, bank_signal, distance, transform)
     if q_pdq and bank.n_pdq:
-        qrow, entry, dist = bank.match_pdq(hexes_to_codes(q_pdq))
+        qrow, entry, dist = engine.pdq_search(bank, q_pdq)
         item = q_item[qrow]
-        order = np.lexsort((dist, entry, item))
+        # the query row last: among equal distances the first transform, whatever order the search gave
+        order = np.lexsort((qrow, dist, entry, item))
         item, entry, dist, qrow = item[order], entry[order], dist[order], qrow[order]
         first = np.ones(len(item), dtype=bool)
         first[1:] = (item[1:] != item[:-1]) | (entry[1:] != entry[:-1])
@@ -181,12 +213,9 @@ def run_media(ws: Workspace, export_dir: Path, bank: HashBank, dihedral: bool = 
             hits_item.append(k)
             hits.append(("pdq", media["pdq"][k], bank.pdq_bank[e], bank.pdq_category[e], bank.pdq_signal[e], d, q_transform[qr]))
     if bank.md5 and n:
-        md5_col = pa.array(media["md5"].tolist(), pa.string())
-        found = np.flatnonzero(pc.is_in(md5_col, value_set=pa.array(list(bank.md5), pa.string())).to_numpy(zero_copy_only=False))
-        for k in found.tolist():
-            for b, c in bank.match_md5(media["md5"][k]):
-                hits_item.append(k)
-                hits.append(("md5", media["md5"][k], b, c, media["md5"][k], 0, "exact"))
+        for k, b, c in engine.md5_join(bank, media["md5"].tolist()):
+            hits_item.append(k)
+            hits.append(("md5", media["md5"][k], b, c, media["md5"][k], 0, "exact"))
     idx = pa.array(hits_item, pa.int64())
     cols = list(zip(*hits)) if hits else [[]] * 7
     out = {

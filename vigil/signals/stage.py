@@ -22,7 +22,15 @@ from vigil.workspace import Workspace
 POST_BATCH = 100_000  # posts per scanned batch: ~10 MB of text, a few hundred MB of working arrays
 FEATURES = schemas.SIGNAL_FEATURES
 EVIDENCE_TOP = 3  # signals named in an account's evidence text
+# The quoted example of a signal: its heaviest hit; among equals the profile's before any post,
+# then field, post and offset, so the evidence reads the same whatever order the hits come in
+# (two arg_max calls could also quote one hit and place it at another).
+EXAMPLE_ORDER = "weight DESC, post_id NULLS FIRST, field, start, \"end\", matched"
 ACCOUNT_SIGNALS = schemas.ACCOUNT_SIGNALS
+# Weights are summed as decimals: a float sum depends on the order rows arrive in (threads,
+# row groups, a cluster's partitions), a decimal sum does not. Lexicon weights have a few
+# decimal places; nine keep every one of them.
+EXACT_WEIGHT = "DECIMAL(18, 9)"
 
 
 def run_signals(ws: Workspace, lexicon: Lexicon) -> dict:
@@ -88,9 +96,12 @@ def scan_posts(m: Matcher, posts: pa.Table) -> pa.Table:
     seen = set(zip(th.row.tolist(), th.signal.tolist()))
     fresh = np.array([(r, s) not in seen for r, s in zip(hh_rows.tolist(), hh.signal.tolist())], dtype=bool)
     tables = [_hits_table(m, th, posts, th.row, "text", with_post=True)]
+    keys = [(th.row, 0, th)]
     if fresh.any():
-        tables.append(_hits_table(m, _select(hh, fresh), posts, hh_rows[fresh], "hashtag", with_post=True))
-    return pa.concat_tables(tables)
+        kept = _select(hh, fresh)
+        tables.append(_hits_table(m, kept, posts, hh_rows[fresh], "hashtag", with_post=True))
+        keys.append((hh_rows[fresh], 1, kept))
+    return _in_row_order(tables, keys)
 
 
 def scan_profiles(m: Matcher, accounts: pa.Table) -> pa.Table:
@@ -99,9 +110,11 @@ def scan_profiles(m: Matcher, accounts: pa.Table) -> pa.Table:
     bio = m.scan(accounts.column("bio").combine_chunks())
     warn_rows = bio.warn_rows
     tables = [_hits_table(m, _with_warn(bio, warn_rows), accounts, bio.row, "bio")]
-    for field in ("display_name", "handle"):
+    keys = [(bio.row, 0, bio)]
+    for rank, field in enumerate(("display_name", "handle"), start=1):
         h = m.scan(accounts.column(field).combine_chunks())
         tables.append(_hits_table(m, _with_warn(h, np.union1d(warn_rows, h.warn_rows)), accounts, h.row, field))
+        keys.append((h.row, rank, h))
     links = accounts.column("links").combine_chunks()
     flat = pc.list_flatten(links)
     if len(flat):
@@ -110,8 +123,23 @@ def scan_profiles(m: Matcher, accounts: pa.Table) -> pa.Table:
         rows = parent[h.row]
         h.row = rows
         tables.append(_hits_table(m, _with_warn(h, warn_rows), accounts, rows, "link"))
+        keys.append((rows, 3, h))
     del n
-    return pa.concat_tables(tables)
+    return _in_row_order(tables, keys)
+
+
+def _in_row_order(tables: list[pa.Table], keys: list[tuple[np.ndarray, int, Hits]]) -> pa.Table:
+    """Hits by input row, then field, offset and signal: the matcher's own order depends on how the
+    texts were batched, and this one does not, so any split of the rows (the embedded batches,
+    a cluster's partitions) concatenates to the same table, and sums over it add up the same."""
+    t = pa.concat_tables(tables)
+    if not t.num_rows:
+        return t
+    cat = lambda xs: np.concatenate([np.asarray(x, dtype=np.int64) for x in xs])  # noqa: E731
+    row = cat([r for r, _, _ in keys])
+    field = cat([np.full(len(r), f) for r, f, _ in keys])
+    start, end, sig = (cat([getattr(h, a) for _, _, h in keys]) for a in ("start", "end", "signal"))
+    return t.take(pa.array(np.lexsort((sig, end, start, field, row))))
 
 
 def _with_warn(h: Hits, warn_rows: np.ndarray) -> Hits:
@@ -158,7 +186,7 @@ def account_signals(ws: Workspace) -> pa.Table:
         else "SELECT NULL::VARCHAR AS platform, NULL::VARCHAR AS account_id, 0::BIGINT AS n_posts WHERE false"
     )
     cat_sums = ",\n".join(
-        f"coalesce(sum(weight) FILTER (WHERE context = 'use' AND {cond}), 0.0)::DOUBLE AS {name}"
+        f"coalesce(sum(wd) FILTER (WHERE context = 'use' AND {cond}), 0.0)::DOUBLE AS {name}"
         for name, cond in [
             ("explicit", "category = 'explicit'"),
             ("age_minor", "category = 'age'"),
@@ -171,12 +199,12 @@ def account_signals(ws: Workspace) -> pa.Table:
         ]
     )
     sql = f"""
-    WITH h AS (SELECT * FROM signal_hits),
+    WITH h AS (SELECT *, weight::{EXACT_WEIGHT} AS wd FROM signal_hits),
     pc AS ({posts_counts}),
     per_sig AS (
-        SELECT platform, account_id, signal_id, context, count(*) AS n, sum(weight) AS w,
-               arg_max(matched, weight) AS example,
-               arg_max(coalesce('post ' || post_id, field), weight) AS place
+        SELECT platform, account_id, signal_id, context, count(*) AS n, sum(wd)::DOUBLE AS w,
+               first(matched ORDER BY {EXAMPLE_ORDER}) AS example,
+               first(coalesce('post ' || post_id, field) ORDER BY {EXAMPLE_ORDER}) AS place
         FROM h GROUP BY ALL
     ),
     ev AS (
@@ -192,8 +220,8 @@ def account_signals(ws: Workspace) -> pa.Table:
     agg AS (
         SELECT platform, account_id,
         {cat_sums},
-        coalesce(sum(weight) FILTER (WHERE context = 'adult'), 0.0)::DOUBLE AS age_adult,
-        coalesce(sum(weight) FILTER (WHERE context = 'warn'), 0.0)::DOUBLE AS warn,
+        coalesce(sum(wd) FILTER (WHERE context = 'adult'), 0.0)::DOUBLE AS age_adult,
+        coalesce(sum(wd) FILTER (WHERE context = 'warn'), 0.0)::DOUBLE AS warn,
         count(DISTINCT post_id) FILTER (WHERE context = 'use') AS n_hit_posts
         FROM h GROUP BY ALL
     )

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-# Stages run as Spark jobs; every other stage runs on the embedded path over the workspace the
-# Spark stages wrote (ingest, media, graph expansion/features, audit and link blocking: not yet).
-SPARK_STAGES = ("signals",)
+# Stages run as Spark jobs (media: hashing, PDQ search and MD5 join; the tables around them are
+# the embedded stage's code). Every other stage runs on the embedded path over the workspace the
+# Spark stages wrote (ingest, graph expansion/features, audit and link blocking: not yet).
+SPARK_STAGES = ("signals", "media")
 
 
-def run_spark_stage(stage: str, spark, ws, *, lexicon_path: Path) -> dict:
+def run_spark_stage(stage: str, spark, ws, *, lexicon_path: Path | None = None, export_dir: Path | None = None,
+                    bank=None, dihedral: bool = False) -> dict:
     if stage == "signals":
         from vigil.engines.spark.signals import spark_signals
 
         return spark_signals(spark, ws, lexicon_path)
+    if stage == "media":
+        from vigil.engines.spark.media import SparkMedia
+        from vigil.media.stage import run_media
+
+        stats = run_media(ws, export_dir, bank, dihedral=dihedral, engine=SparkMedia(spark).engine())
+        return {"engine": "spark", **stats}
     raise ValueError(f"stage {stage!r} has no Spark version (Spark runs: {', '.join(SPARK_STAGES)})")

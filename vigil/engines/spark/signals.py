@@ -1,8 +1,9 @@
 """Signals as a Spark job: the compiled hyperscan scanner runs per partition (mapInArrow), the
 lexicon file is shipped to the executors as text and compiled once per Python worker.
 
-Hits come back in the embedded stage's order (profiles then posts; per field; file line order),
-so `account_signals`, computed from them by the embedded SQL, is the same table."""
+Hits come back in the embedded stage's order (profiles then posts, rows in file and line order, a row's
+hits as scan_profiles / scan_posts order them), so `account_signals`, computed from them by the
+embedded SQL, is the same table."""
 
 from __future__ import annotations
 
@@ -112,5 +113,6 @@ def _embedded_order(t: pa.Table, files: dict[str, int]) -> pa.Table:
     import numpy as np
 
     frank = np.array([files.get(f, 0) for f in t.column("_file").to_pylist()], dtype=np.int64)
-    keys = [t.column(c).to_numpy() for c in ("_k", "_line")] + [frank] + [t.column(c).to_numpy() for c in ("_field", "_src")]
+    # rows in the table's order (profiles, then posts; file, line); a row's hits as the scan gave them
+    keys = [t.column(c).to_numpy() for c in ("_k", "_line")] + [frank, t.column("_src").to_numpy()]
     return t.take(pa.array(np.lexsort(keys)))
