@@ -1,20 +1,16 @@
 """Bluesky repo CAR files, built here from a small synthetic repo with the writer the round-trip uses."""
 
 import hashlib
-import json
 
 import libipld
 
 from vigil.importers import run_import
 from vigil.importers.bluesky_car import write_repo_car
+from tests.importers import jsonl_rows
 
 ALBA, BREN, CATO = "did:plc:alba", "did:plc:bren", "did:plc:cato"
 T = "2024-01-02T10:00:00Z"
 BLOB = bytes([0x01, 0x55, 0x12, 0x20]) + hashlib.sha256(b"abstract image").digest()  # raw-codec CID
-
-
-def _rows(path):
-    return [json.loads(x) for x in path.read_text().splitlines()]
 
 
 def _repo(tmp_path):
@@ -55,7 +51,7 @@ def _repo(tmp_path):
 
 def test_bluesky_car_rejects_exact(tmp_path):
     s = run_import("bluesky-car", _repo(tmp_path), tmp_path / "export", platform="bsky")
-    got = [(r["file"].rsplit("/", 1)[-1], r["line"], r["reason"]) for r in _rows(s.rejects_path)]
+    got = [(r["file"].rsplit("/", 1)[-1], r["line"], r["reason"]) for r in jsonl_rows(s.rejects_path)]
     # key order: app.bsky.actor.profile, feed.like x2, feed.post x3, feed.repost, graph.block, graph.follow
     assert got[:3] == [
         ("alba.car", 2, "app.bsky.feed.like/3kl2: subject uri 'not-a-uri' is not an at:// uri"),
@@ -68,16 +64,16 @@ def test_bluesky_car_rejects_exact(tmp_path):
 
 def test_bluesky_car_tables(tmp_path):
     s = run_import("bluesky-car", _repo(tmp_path), tmp_path / "export", platform="bsky")
-    accounts = {a["account_id"]: a for a in _rows(s.out_dir / "accounts.jsonl")}
+    accounts = {a["account_id"]: a for a in jsonl_rows(s.out_dir / "accounts.jsonl")}
     assert set(accounts) == {ALBA, BREN}, "one account per repo; a repo without a profile still is one"
     assert accounts[ALBA]["bio"] == "menu in bio" and accounts[ALBA]["display_name"] == "Alba"
-    posts = {p["post_id"]: p for p in _rows(s.out_dir / "posts.jsonl")}
+    posts = {p["post_id"]: p for p in jsonl_rows(s.out_dir / "posts.jsonl")}
     assert set(posts) == {"3kpost1", "3kpost2", "3kbren1"}
     p1 = posts["3kpost1"]
     assert p1["hashtags"] == ["zorblat"] and p1["links"] == ["https://example.org"]
     assert p1["media"] == [{"media_id": libipld.encode_cid(BLOB)}], "an image is named by its blob CID"
     assert posts["3kpost2"]["reply_to"] == "3kbren1" and posts["3kpost2"]["kind"] == "comment"
-    edges = sorted((e["src"], e["dst"], e["kind"]) for e in _rows(s.out_dir / "edges.jsonl"))
+    edges = sorted((e["src"], e["dst"], e["kind"]) for e in jsonl_rows(s.out_dir / "edges.jsonl"))
     assert edges == [(ALBA, BREN, "comment"), (ALBA, BREN, "follow"), (ALBA, BREN, "mention"),
                      (ALBA, CATO, "like"), (ALBA, CATO, "repost")]
 
@@ -89,5 +85,5 @@ def test_the_tree_is_walked_in_key_order_across_levels(tmp_path):
     header, blocks = libipld.decode_car(path.read_bytes())
     assert len(blocks) > 300 + 2, "more than one tree node"
     s = run_import("bluesky-car", path, tmp_path / "export")
-    assert [p["post_id"] for p in _rows(s.out_dir / "posts.jsonl")] == [f"k{i:04d}" for i in range(300)]
+    assert [p["post_id"] for p in jsonl_rows(s.out_dir / "posts.jsonl")] == [f"k{i:04d}" for i in range(300)]
     assert s.rejects == 0

@@ -6,6 +6,7 @@ import json
 
 from vigil.importers import run_import
 from vigil.importers.jetstream import record_to_events
+from tests.importers import jsonl_rows
 
 
 def test_recorded_events_import_with_exact_rejects(tmp_path):
@@ -23,10 +24,10 @@ def test_recorded_events_import_with_exact_rejects(tmp_path):
     src = tmp_path / "events.jsonl"
     src.write_text("\n".join(lines) + "\n")
     summary = run_import("jetstream", src, tmp_path / "export", platform="bsky")
-    rejects = [json.loads(x) for x in summary.rejects_path.read_text().splitlines()]
+    rejects = jsonl_rows(summary.rejects_path)
     assert [(r["line"], r["reason"].split(":")[0]) for r in rejects] == [(2, "not JSON"), (len(lines), "event has no did")]
     assert summary.counts["accounts"] == 2 and summary.counts["posts"] == 1 and summary.counts["edges"] == 1
-    accounts = [json.loads(x) for x in (tmp_path / "export" / "accounts.jsonl").read_text().splitlines()]
+    accounts = jsonl_rows(tmp_path / "export" / "accounts.jsonl")
     a = next(x for x in accounts if x["account_id"] == "did:plc:a")
     assert a["handle"] == "a.bsky.social" and a["bio"] == "hello", "identity and profile merge into one account"
     post = json.loads((tmp_path / "export" / "posts.jsonl").read_text())

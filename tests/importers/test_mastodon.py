@@ -1,21 +1,17 @@
-import json
 from pathlib import Path
 
 from vigil.importers import run_import
 from vigil.ingest import ingest_export
 from vigil.workspace import Workspace
+from tests.importers import jsonl_rows
 
 FIX = Path(__file__).parent / "fixtures" / "mastodon"
-
-
-def _rows(path):
-    return [json.loads(x) for x in path.read_text().splitlines()]
 
 
 def test_mastodon_rejects_exact(tmp_path):
     s = run_import("mastodon", FIX, tmp_path / "export")
     got = [(Path(r["file"]).relative_to(FIX).as_posix(), r["line"], r["reason"].split(":")[0])
-           for r in _rows(s.rejects_path)]
+           for r in jsonl_rows(s.rejects_path)]
     assert got == [
         ("accounts/page1.json", 1, "missing or invalid id"),
         ("accounts/page1.json", 2, "record is not a JSON object"),
@@ -28,15 +24,15 @@ def test_mastodon_rejects_exact(tmp_path):
 
 def test_mastodon_tables(tmp_path):
     s = run_import("mastodon", FIX, tmp_path / "export")
-    accounts = {a["account_id"]: a for a in _rows(s.out_dir / "accounts.jsonl")}
+    accounts = {a["account_id"]: a for a in jsonl_rows(s.out_dir / "accounts.jsonl")}
     assert set(accounts) == {"1", "2"}
     assert accounts["1"]["bio"] == "menu in bio & more"
     assert accounts["1"]["links"] == ["https://example.org/alba"]
-    posts = {p["post_id"]: p for p in _rows(s.out_dir / "posts.jsonl")}
+    posts = {p["post_id"]: p for p in jsonl_rows(s.out_dir / "posts.jsonl")}
     assert set(posts) == {"100", "101"}
     assert posts["100"]["hashtags"] == ["zorblat"] and posts["100"]["media"] == [{"media_id": "m1"}]
     assert posts["101"]["kind"] == "comment" and posts["101"]["reply_to"] == "100"
-    edges = sorted((e["src"], e["dst"], e["kind"]) for e in _rows(s.out_dir / "edges.jsonl"))
+    edges = sorted((e["src"], e["dst"], e["kind"]) for e in jsonl_rows(s.out_dir / "edges.jsonl"))
     assert edges == [("1", "2", "mention"), ("2", "1", "comment"), ("2", "1", "follow"), ("2", "1", "repost")]
     # the written export is a valid contract export: ingest rejects nothing
     report = ingest_export(s.out_dir, Workspace(tmp_path / "ws"), tmp_path / "rejects.jsonl")

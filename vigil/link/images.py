@@ -8,7 +8,6 @@ photo) says nothing about who holds the account and is marked shared, never comp
 
 from __future__ import annotations
 
-from vigil.media.threshold import PDQ_THRESHOLD
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -18,15 +17,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from vigil.link.profiles import MAX_ACCOUNTS_PER_PERSON, Profiles
+from vigil.media.profiles import FULL_SEARCH_MAX, SHARE_RADIUS
 
 PDQ_BITS = 256
 # A quality-0 hash comes from a flat image: every flat image hashes alike, so it says nothing.
 # Low but non-zero quality is kept: drawings and small avatars score low yet copies still match,
 # and their random-pair distances (the u of the image levels) are measured like any others.
 MIN_QUALITY = 1
-# Within this distance two pictures are the same picture (PDQ's reference match threshold); it
-# decides whether an image is shared by many accounts.
-SHARE_RADIUS = PDQ_THRESHOLD
+# Within SHARE_RADIUS two pictures are the same picture: the media stage's radius, so its
+# per-picture neighbour counts (`shared_count`) answer the linker's question too.
 
 
 def pack(hex_hash: str | None) -> np.ndarray | None:
@@ -168,9 +167,7 @@ def _few_neighbours(prof: Profiles, profile_hashes: pa.Table | None) -> np.ndarr
     hash searched): among a subset of those pictures it cannot be crowded either."""
     if profile_hashes is None or "shared_count" not in profile_hashes.column_names or not profile_hashes.num_rows:
         return None
-    from vigil.media.profiles import FULL_SEARCH_MAX, SHARE_RADIUS as MEDIA_SHARE_RADIUS
-
-    if MEDIA_SHARE_RADIUS != SHARE_RADIUS or len(pc.unique(profile_hashes.column("pdq"))) > FULL_SEARCH_MAX:
+    if len(pc.unique(profile_hashes.column("pdq"))) > FULL_SEARCH_MAX:
         return None
     few = np.zeros(len(prof), dtype=bool)
     cols = profile_hashes.select(["platform", "account_id", "shared_count"]).to_pydict()
