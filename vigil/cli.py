@@ -90,7 +90,7 @@ def investigate(
     previous: Optional[Path] = typer.Option(None, "--previous", exists=True, file_okay=False,
                                             help="An earlier results folder: write diff.json (new, changed, gone findings)."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars (off for logs and CI)."),
-    engine: str = typer.Option("embedded", "--engine", help="embedded, or spark (see README: Spark)."),
+    engine: str = typer.Option("embedded", "--engine", help="embedded, or spark (see README: Running on a cluster)."),
     master: str = typer.Option("local[*]", "--master", help="Spark master: local[*], spark://host:port, sc://host."),
 ) -> None:
     """Find the network in an export and write the contract's result files."""

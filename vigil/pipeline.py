@@ -185,7 +185,12 @@ def _run_stages(opts: RunOptions, out: Path, lexicon, bank, seeds, t_start: floa
         _write_json(out / "mitigations.json", result.mitigations)
         summary.stages["audit"] = result.stats
     with _timed(summary, "link"):
-        summary.stages["link"] = link.run_link(ws)
+        if spark is not None:
+            from vigil.engines.spark import run_spark_stage
+
+            summary.stages["link"] = run_spark_stage("link", spark, ws)
+        else:
+            summary.stages["link"] = link.run_link(ws)
 
     with _timed(summary, "write"):
         write_contract_files(ws, out)

@@ -180,6 +180,11 @@ LINKS = pa.schema(
     ]
 )
 
+# link_candidates: the in-scope accounts' blocked pairs and the blocking keys that found each
+# (sorted), in (query, candidate) row order: what every engine's blocking must give alike.
+LINK_CANDIDATES = pa.schema([("platform_a", pa.string()), ("account_a", pa.string()), ("platform_b", pa.string()),
+                             ("account_b", pa.string()), ("keys", pa.list_(pa.string()))])
+
 TERMS = pa.schema([("term", pa.string()), ("score", pa.float64())])
 
 # --- every table a stage hands to another, by workspace name. A schema here lists the columns
@@ -197,6 +202,7 @@ TABLES: dict[str, pa.Schema] = {
     "communities": COMMUNITIES,
     "graph_features": GRAPH_FEATURES,
     "links": LINKS,
+    "link_candidates": LINK_CANDIDATES,
     "terms": TERMS,
 }
 

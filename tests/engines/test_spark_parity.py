@@ -15,6 +15,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from vigil.engines.spark.run import SPARK_STAGES
+
 SCORE_TOL = 1e-6
 AUDIT_TOL = 1e-9
 HARD_ACCOUNTS = 600  # small: the world builds in ~2 s and both runs take seconds
@@ -24,7 +26,7 @@ REPO = Path(__file__).parents[2]
 
 def test_default_path_never_imports_pyspark():
     code = ("import sys, vigil.pipeline, vigil.cli, vigil.graph.run, vigil.signals.stage, vigil.engines.spark.session,"
-            " vigil.ingest, vigil.media, vigil.audit, vigil.link;"
+            " vigil.ingest, vigil.media, vigil.audit, vigil.link.stage, vigil.link.candidates, vigil.engines.spark.run;"
             "assert not [m for m in sys.modules if m.startswith('pyspark')], 'pyspark imported'")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
 
@@ -48,8 +50,9 @@ def _investigate(export: Path, world: Path, out: Path, *extra: str) -> Path:
     return out
 
 
-SPARK_RUN = ("signals", "media")
-SPARK_TABLES = ("signal_hits", "account_signals", "media_matches", "media_accounts", "profile_hashes", "media_problems")
+SPARK_RUN = SPARK_STAGES
+SPARK_TABLES = ("signal_hits", "account_signals", "media_matches", "media_accounts", "profile_hashes", "media_problems",
+                "link_candidates", "links")
 SPARK = ("--engine", "spark", "--master", "local[2]")
 
 

@@ -9,6 +9,8 @@ Each candidate remembers which keys found it, for the evidence text and for test
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
+from typing import Callable
 
 import duckdb
 import numpy as np
@@ -28,43 +30,58 @@ HANDLE_TOP_K = 20
 
 
 def block(prof: Profiles, imgs: ProfileImages, queries: list[int], image_radius: int,
-          same_platform: bool = True) -> dict[tuple[int, int], set[str]]:
-    """(query row, candidate row) -> the blocking keys that paired them."""
+          same_platform: bool = True, engine: "LinkEngine | None" = None) -> dict[tuple[int, int], set[str]]:
+    """(query row, candidate row) -> the blocking keys that paired them, in (query, candidate)
+    order: the order is the pairs', never the engine's or a set's."""
+    rows = (engine or EMBEDDED).candidates(prof, imgs, queries, image_radius)
+    return candidate_pairs(prof, rows, same_platform)
+
+
+def candidate_pairs(prof: Profiles, rows, same_platform: bool) -> dict[tuple[int, int], set[str]]:
+    """(query, candidate, key) rows -> the pair table: an account is no candidate of itself, and
+    same-platform candidates only when asked for."""
     pairs: dict[tuple[int, int], set[str]] = defaultdict(set)
-
-    def add(i: int, j: int, why: str) -> None:
-        if i == j:
-            return
-        if prof.platform[i] == prof.platform[j] and not same_platform:
-            return
+    for i, j, why in rows:
+        if i == j or (not same_platform and prof.platform[i] == prof.platform[j]):
+            continue
         pairs[(i, j)].add(why)
+    return {k: pairs[k] for k in sorted(pairs)}
 
+
+def embedded_candidates(prof: Profiles, imgs: ProfileImages, queries: list[int],
+                        image_radius: int) -> list[tuple[int, int, str]]:
+    """Every (query, candidate, key) the blocking keys give, on this process."""
+    return key_blocks(prof, queries) + [(i, j, "handle") for i, j in _handle_blocks(prof, queries)] + [
+        (i, j, "image") for i, j in image_blocks(imgs, queries, image_radius)]
+
+
+def key_blocks(prof: Profiles, queries: list[int]) -> list[tuple[int, int, str]]:
+    """Pointers either way, shared rare identifiers, and the same name on another platform
+    (a name held by at most NAME_BLOCK_MAX accounts there)."""
+    out = []
     for i in queries:
-        for j in prof.points_to[i]:
-            add(i, j, "pointer")
-        for j in prof.pointed_by.get(i, ()):
-            add(i, j, "pointer")
+        out += [(i, j, "pointer") for j in prof.points_to[i]]
+        out += [(i, j, "pointer") for j in prof.pointed_by.get(i, ())]
         for ident in prof.identifiers[i]:
-            for j in prof.by_identifier.get(ident, ()):
-                add(i, j, "identifier")
+            out += [(i, j, "identifier") for j in prof.by_identifier.get(ident, ())]
         if prof.key[i]:
             for p in prof.platform_size:
                 if p == prof.platform[i]:
                     continue
                 group = prof.by_key.get((p, prof.key[i]), ())
                 if len(group) <= NAME_BLOCK_MAX:
-                    for j in group:
-                        add(i, j, "name")
-    for i, j in _handle_blocks(prof, queries):
-        add(i, j, "handle")
+                    out += [(i, j, "name") for j in group]
+    return out
+
+
+def image_blocks(imgs: ProfileImages, queries: list[int], image_radius: int) -> list[tuple[int, int]]:
+    """Accounts whose (personal) picture is within the radius of a query's picture or of one of
+    its rotations/mirrors."""
     with_image = [i for i in queries if imgs.has(i)]
     variants = [imgs.variants(i) for i in with_image]
     flat = [v for vs in variants for v in vs]
     owner = [i for i, vs in zip(with_image, variants) for _ in vs]
-    for i, hits in zip(owner, imgs.near(flat, image_radius)):
-        for j, _ in hits:
-            add(i, j, "image")
-    return dict(pairs)
+    return [(i, j) for i, hits in zip(owner, imgs.near(flat, image_radius)) for j, _ in hits]
 
 
 def _handle_blocks(prof: Profiles, queries: list[int]) -> list[tuple[int, int]]:
@@ -166,3 +183,15 @@ def random_pairs(prof: Profiles, a_rows: np.ndarray, b_rows: np.ndarray, n: int,
     ai = rng.choice(a_rows, size=n)
     bi = rng.choice(b_rows, size=n)
     return [(int(x), int(y)) for x, y in zip(ai, bi) if x != y]
+
+
+@dataclass(frozen=True)
+class LinkEngine:
+    """Where blocking's platform-wide joins run: (query, candidate, key) rows for a bounded set of
+    queries against every account. Comparing and scoring the candidates is one code for every
+    engine; vigil.engines.spark.link gives the same rows from Spark joins."""
+
+    candidates: Callable[[Profiles, ProfileImages, list[int], int], list[tuple[int, int, str]]] = embedded_candidates
+
+
+EMBEDDED = LinkEngine()

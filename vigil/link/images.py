@@ -83,13 +83,7 @@ class ProfileImages:
     def near(self, queries: list[np.ndarray], radius: int) -> list[list[tuple[int, int]]]:
         """For each query hash, the (account row, distance) pairs within `radius` bits."""
         idx, rows = self.index()
-        if not queries or idx.ntotal == 0:
-            return [[] for _ in queries]
-        lims, dist, labels = idx.range_search(np.stack(queries), radius + 1)
-        return [
-            [(int(rows[labels[k]]), int(dist[k])) for k in range(lims[q], lims[q + 1])]
-            for q in range(len(queries))
-        ]
+        return range_rows(idx, rows, queries, radius)
 
     def variants(self, i: int) -> list[np.ndarray]:
         """The hash and, when the media stage hashed the image file, the hashes of its 8
@@ -111,6 +105,19 @@ class ProfileImages:
                 if d < best:
                     best, turned = d, True
         return best, turned and best < base
+
+
+def range_rows(idx: faiss.IndexBinaryFlat, rows: np.ndarray, queries: list[np.ndarray],
+               radius: int) -> list[list[tuple[int, int]]]:
+    """For each query hash, the (row, distance) of every indexed hash within `radius` bits
+    (`rows[k]`: the account of the index's k-th hash). Any engine's search runs this."""
+    if not queries or idx.ntotal == 0:
+        return [[] for _ in queries]
+    lims, dist, labels = idx.range_search(np.stack(queries), radius + 1)
+    return [
+        [(int(rows[labels[k]]), int(dist[k])) for k in range(lims[q], lims[q + 1])]
+        for q in range(len(queries))
+    ]
 
 
 def load_profile_images(prof: Profiles, accounts: pa.Table, profile_hashes: pa.Table | None) -> ProfileImages:

@@ -19,6 +19,9 @@ from vigil.link.normalize import handle_core, name_key, name_tokens, residue
 # An identifier written by more accounts than one person plausibly runs (main, backups, a few
 # platforms) is a shared contact (an agency, a group chat, a link-in-bio site), not a person.
 MAX_ACCOUNTS_PER_PERSON = 4
+# A handle core shorter than this (`ava`, `noah`) is not indexed as an identifier of its account:
+# short cores recur by chance across platforms.
+OWN_HANDLE_IDENTIFIER_MIN = 5
 
 ACCOUNT_COLUMNS = [
     "platform", "account_id", "handle", "display_name", "bio", "links", "created_at",
@@ -136,9 +139,7 @@ def _index(prof: Profiles) -> None:
             prof.key_count[(p, prof.key[i])] += 1
             for t in set(prof.tokens[i]):
                 prof.token_count[(p, t)] += 1
-        # The account's own handle is indexed too: `telegram @noah_sells61` elsewhere names it.
-        own = {prof.core[i]} if len(prof.core[i]) >= 5 else set()
-        for ident in prof.identifiers[i] | own:
+        for ident in indexed_identifiers(prof, i):
             by_id[ident].append(i)
     prof.by_core, prof.by_key = dict(by_core), dict(by_key)
     # A pointer resolves to the account with exactly that handle, else to the handle's letters and
@@ -155,4 +156,17 @@ def _index(prof: Profiles) -> None:
             pointed[j].append(i)
     prof.pointed_by = dict(pointed)
     # Identifiers used by more accounts than one person runs carry no identity: dropped from blocking.
-    prof.by_identifier = {k: v for k, v in by_id.items() if 2 <= len(v) <= MAX_ACCOUNTS_PER_PERSON}
+    prof.by_identifier = {k: v for k, v in by_id.items() if identifies(len(v))}
+
+
+def indexed_identifiers(prof: Profiles, i: int) -> set[str]:
+    """What other accounts may name this account by: the identifiers in its bio and links, and
+    its own handle (`telegram @noah_sells61` elsewhere names it) when long enough to be one."""
+    own = {prof.core[i]} if len(prof.core[i]) >= OWN_HANDLE_IDENTIFIER_MIN else set()
+    return prof.identifiers[i] | own
+
+
+def identifies(accounts: int) -> bool:
+    """An identifier held by this many accounts ties them: at least two, and no more than one
+    person runs (more is a shared contact, carrying no identity: not blocked on)."""
+    return 2 <= accounts <= MAX_ACCOUNTS_PER_PERSON

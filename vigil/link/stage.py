@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 
 from vigil import schemas
 from vigil.link import evidence
-from vigil.link.candidates import block, random_pairs
+from vigil.link.candidates import EMBEDDED, LinkEngine, block, random_pairs
 from vigil.link.compare import GRAPH_LEVELS, IMAGE_BINS, IMAGE_LEVELS, Comparison, compare, compare_graph
 from vigil.link.images import ProfileImages, hamming_rows, load_profile_images
 from vigil.link.model import (
@@ -74,10 +74,12 @@ ACCOUNT_COLUMNS = [
 ]
 
 
-def run_link(ws: Workspace) -> dict:
-    """Write `links` (schemas.LINKS) and return stage statistics."""
+def run_link(ws: Workspace, engine: LinkEngine = EMBEDDED) -> dict:
+    """Write `links` (schemas.LINKS) and `link_candidates` (the in-scope accounts' blocked pairs)
+    and return stage statistics. `engine`: where blocking's platform-wide joins run."""
     if not ws.has("accounts"):
         ws.write("links", schemas.LINKS.empty_table())
+        ws.write("link_candidates", schemas.LINK_CANDIDATES.empty_table())
         return {"links": 0, "in_scope": 0, "note": "no accounts table"}
     available = set(pq.read_schema(ws.path("accounts")).names)
     accounts = ws.read("accounts", columns=[c for c in ACCOUNT_COLUMNS if c in available])
@@ -88,16 +90,21 @@ def run_link(ws: Workspace) -> dict:
         wanted = ["platform", "src", "dst", "kind", "count"]
         edges = ws.read("edges", columns=[c for c in wanted if c in pq.read_schema(ws.path("edges")).names])
     last_post = last_posts(ws.path("posts")) if ws.has("posts") else None
-    links, stats = link_accounts(accounts, profile_hashes, scores, edges, last_post=last_post)
+    tables: dict[str, pa.Table] = {}
+    links, stats = link_accounts(accounts, profile_hashes, scores, edges, last_post=last_post, engine=engine,
+                                 tables=tables)
     ws.write("links", links)
+    ws.write("link_candidates", tables.get("link_candidates", schemas.LINK_CANDIDATES.empty_table()))
     return stats
 
 
 def link_accounts(accounts: pa.Table, profile_hashes: pa.Table | None, scores: pa.Table, edges: pa.Table,
                   seed: int = SEED,
-                  last_post: pa.Table | None = None) -> tuple[pa.Table, dict]:
+                  last_post: pa.Table | None = None, engine: LinkEngine = EMBEDDED,
+                  tables: dict | None = None) -> tuple[pa.Table, dict]:
     """The stage as a function over tables (no workspace), for tests and other drivers.
-    `last_post`: (platform, account_id, last_post) per account, for re-creation timing."""
+    `last_post`: (platform, account_id, last_post) per account, for re-creation timing.
+    `tables`, when given, receives `link_candidates` (schemas.LINK_CANDIDATES)."""
     rng = np.random.default_rng(seed)
     with task("link: profiles", total=None):
         prof = build_profiles(accounts)
@@ -113,7 +120,7 @@ def link_accounts(accounts: pa.Table, profile_hashes: pa.Table | None, scores: p
     with task("link: random pairs (u)", total=None):
         u, radius = _measure_u(prof, imgs, rows_by_platform, rng)
     with task("link: learning weights (EM)", total=None):
-        model = _learn(prof, imgs, u, radius, rng)
+        model = _learn(prof, imgs, u, radius, rng, engine)
 
     stats = {
         "in_scope": len(focus),
@@ -130,10 +137,12 @@ def link_accounts(accounts: pa.Table, profile_hashes: pa.Table | None, scores: p
         return schemas.LINKS.empty_table(), stats
 
     with task("link: candidates", total=None):
-        pairs = block(prof, imgs, sorted(focus), radius, same_platform=True)
+        pairs = block(prof, imgs, sorted(focus), radius, same_platform=True, engine=engine)
         for (i, j) in backup_of:
             if i in focus or j in focus:
                 pairs.setdefault((i, j), set()).add("backup_of")
+        if tables is not None:
+            tables["link_candidates"] = candidates_table(prof, pairs)
         same_rows = {x for pair in pairs if prof.platform[pair[0]] == prof.platform[pair[1]] for x in pair}
         graph_null = _graph_null_pairs(prof, sorted(focus), rows_by_platform, rng)
         neighbours = neighbour_sets(prof, edges, same_rows | {x for pair in graph_null for x in pair})
@@ -162,6 +171,18 @@ def link_accounts(accounts: pa.Table, profile_hashes: pa.Table | None, scores: p
     stats["links"] = table.num_rows
     stats["links_same_platform"] = sum(1 for s in chosen if prof.platform[s["i"]] == prof.platform[s["j"]])
     return table, stats
+
+
+def candidates_table(prof: Profiles, pairs: dict[tuple[int, int], set[str]]) -> pa.Table:
+    """The blocked pairs as a table, keys sorted: what an engine's blocking is compared on."""
+    cols = {name: [] for name in schemas.LINK_CANDIDATES.names}
+    for (i, j), why in pairs.items():
+        cols["platform_a"].append(prof.platform[i])
+        cols["account_a"].append(prof.account_id[i])
+        cols["platform_b"].append(prof.platform[j])
+        cols["account_b"].append(prof.account_id[j])
+        cols["keys"].append(sorted(why))
+    return pa.table(cols, schema=schemas.LINK_CANDIDATES)
 
 
 def _count(values) -> dict:
@@ -297,11 +318,11 @@ def _row(prof: Profiles, c: Comparison, i: int, j: int, backup: bool = False,
                    edge_u=_edge_u(prof, c, i, j, neighbours))
 
 
-def _learn(prof: Profiles, imgs: ProfileImages, u: dict, radius: int, rng) -> Model:
+def _learn(prof: Profiles, imgs: ProfileImages, u: dict, radius: int, rng, engine: LinkEngine = EMBEDDED) -> Model:
     """EM over the blocked cross-platform pairs of randomly drawn accounts."""
     n = len(prof)
     queries = sorted(rng.choice(n, size=min(EM_SAMPLE_QUERIES, n), replace=False).tolist())
-    pairs = block(prof, imgs, queries, radius, same_platform=False)
+    pairs = block(prof, imgs, queries, radius, same_platform=False, engine=engine)
     grouped: dict[tuple[int, str], list[PairRow]] = defaultdict(list)
     for (i, j) in pairs:
         c = compare(prof, imgs, i, j, with_variants=False)

@@ -4,7 +4,7 @@ search, the MD5 match as a broadcast join. The embedded stage (vigil.media.stage
 does the rest over the results, so matches, transforms and tables are the same code.
 
 On a cluster the executors read the image files by the paths the driver resolved: the export
-folder must be mounted at the same path on every worker (see README: Spark)."""
+folder must be mounted at the same path on every worker (see README: Running on a cluster)."""
 
 from __future__ import annotations
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-# Stages run as Spark jobs (media: hashing, PDQ search and MD5 join; the tables around them are
-# the embedded stage's code). Every other stage runs on the embedded path over the workspace the
-# Spark stages wrote (ingest, graph expansion/features, audit and link blocking: not yet).
-SPARK_STAGES = ("signals", "media")
+# Stages run as Spark jobs (media: hashing, PDQ search and MD5 join; link: blocking's joins against
+# every account; the tables around them are the embedded stage's code). Every other stage runs on
+# the embedded path over the workspace the Spark stages wrote (ingest, graph expansion/features,
+# audit: not yet).
+SPARK_STAGES = ("signals", "media", "link")
 
 
 def run_spark_stage(stage: str, spark, ws, *, lexicon_path: Path | None = None, export_dir: Path | None = None,
@@ -22,4 +23,9 @@ def run_spark_stage(stage: str, spark, ws, *, lexicon_path: Path | None = None, 
 
         stats = run_media(ws, export_dir, bank, dihedral=dihedral, engine=SparkMedia(spark).engine())
         return {"engine": "spark", **stats}
+    if stage == "link":
+        from vigil.engines.spark.link import SparkLink
+        from vigil.link import run_link
+
+        return {"engine": "spark", **run_link(ws, engine=SparkLink(spark).engine())}
     raise ValueError(f"stage {stage!r} has no Spark version (Spark runs: {', '.join(SPARK_STAGES)})")
