@@ -8,6 +8,8 @@ folder must be mounted at the same path on every worker (see README: Running on 
 
 from __future__ import annotations
 
+import uuid
+
 import numpy as np
 import pyarrow as pa
 
@@ -104,13 +106,15 @@ class SparkMedia:
         return out
 
     def _broadcast(self, bank: HashBank):
-        key = id(bank)
+        key = id(bank)  # this run holds the bank, so its id is not reused while it is here
         if key not in self._bank_bc:
             entries = bank.entries_table()
             sink = pa.BufferOutputStream()
             with pa.ipc.new_stream(sink, entries.schema) as w:
                 w.write_table(entries)
-            payload = (key, bank.pdq_threshold, sorted(bank.thresholds.items()), sink.getvalue().to_pybytes())
+            # Executors' Python workers outlive a run and cache the bank by this key: a fresh one per
+            # broadcast, since a later bank in the same driver may get the same id().
+            payload = (uuid.uuid4().int, bank.pdq_threshold, sorted(bank.thresholds.items()), sink.getvalue().to_pybytes())
             self._bank_bc[key] = self.spark.sparkContext.broadcast(payload)
         return self._bank_bc[key]
 
