@@ -145,7 +145,14 @@ def _run_stages(opts: RunOptions, out: Path, lexicon, bank, seeds, t_start: floa
     spark = _spark_for(opts)
 
     with _timed(summary, "ingest"):
-        report = ingest.ingest_export(opts.export_dir, ws, out / "rejects.jsonl")
+        if spark is not None:
+            from vigil.engines.spark import run_spark_stage
+
+            stats = run_spark_stage("ingest", spark, ws, export_dir=opts.export_dir, rejects_path=out / "rejects.jsonl")
+            report = stats.pop("report")
+            summary.stages["ingest"] = stats
+        else:
+            report = ingest.ingest_export(opts.export_dir, ws, out / "rejects.jsonl")
         summary.counts.update(report.counts)
         summary.rejects = report.rejects
         summary.rejects_by_file = report.rejects_by_file

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-# Stages run as Spark jobs (media: hashing, PDQ search and MD5 join; the tables around them are
-# the embedded stage's code). Every other stage runs on the embedded path over the workspace the
-# Spark stages wrote (ingest, graph expansion/features, audit and link blocking: not yet).
-SPARK_STAGES = ("signals", "media")
+# Stages run as Spark jobs (ingest: the embedded parsers per file block; media: hashing, PDQ
+# search and MD5 join; the tables around them are the embedded stage's code). Every other stage
+# runs on the embedded path over the workspace the Spark stages wrote (graph expansion/features,
+# audit and link blocking: not yet).
+SPARK_STAGES = ("ingest", "signals", "media")
 
 
 def run_spark_stage(stage: str, spark, ws, *, lexicon_path: Path | None = None, export_dir: Path | None = None,
-                    bank=None, dihedral: bool = False) -> dict:
+                    bank=None, dihedral: bool = False, rejects_path: Path | None = None) -> dict:
+    """The stage's stats (ingest: with its IngestReport under "report", for the run's summary)."""
+    if stage == "ingest":
+        from vigil.engines.spark.ingest import spark_ingest
+
+        report, stats = spark_ingest(spark, export_dir, ws, rejects_path)
+        return {**stats, "report": report}
     if stage == "signals":
         from vigil.engines.spark.signals import spark_signals
 
