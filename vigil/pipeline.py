@@ -187,7 +187,12 @@ def _run_stages(opts: RunOptions, out: Path, lexicon, bank, seeds, t_start: floa
         terms = signals.discover_terms(ws, lexicon)
         ws.write("terms", terms)
     with _timed(summary, "audit"):
-        result = audit.run_audit(ws)
+        if spark is not None:
+            from vigil.engines.spark import run_spark_stage
+
+            result = run_spark_stage("audit", spark, ws)["result"]
+        else:
+            result = audit.run_audit(ws)
         _write_json(out / "recommendation_audit.json", result.audit)
         _write_json(out / "mitigations.json", result.mitigations)
         summary.stages["audit"] = result.stats

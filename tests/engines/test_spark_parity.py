@@ -48,7 +48,7 @@ def _investigate(export: Path, world: Path, out: Path, *extra: str) -> Path:
     return out
 
 
-SPARK_RUN = ("ingest", "signals", "media")
+SPARK_RUN = ("ingest", "signals", "media", "audit")
 INGESTED = ("accounts", "posts", "edges", "recommendations")
 SPARK_TABLES = INGESTED + ("signal_hits", "account_signals", "media_matches", "media_accounts", "profile_hashes", "media_problems")
 SPARK = ("--engine", "spark", "--master", "local[2]")

@@ -5,15 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 # Stages run as Spark jobs (ingest: the embedded parsers per file block; media: hashing, PDQ
-# search and MD5 join; the tables around them are the embedded stage's code). Every other stage
-# runs on the embedded path over the workspace the Spark stages wrote (graph expansion/features,
-# audit and link blocking: not yet).
-SPARK_STAGES = ("ingest", "signals", "media")
+# search and MD5 join; audit: its platform-wide SQL; the tables and statistics around them are
+# the embedded stage's code). Every other stage runs on the embedded path over the workspace the
+# Spark stages wrote (graph expansion/features and link blocking: not yet).
+SPARK_STAGES = ("ingest", "signals", "media", "audit")
 
 
 def run_spark_stage(stage: str, spark, ws, *, lexicon_path: Path | None = None, export_dir: Path | None = None,
                     bank=None, dihedral: bool = False, rejects_path: Path | None = None) -> dict:
-    """The stage's stats (ingest: with its IngestReport under "report", for the run's summary)."""
+    """The stage's stats (ingest: with its IngestReport under "report"; audit: its AuditResult under
+    "result", for the run's summary and result files)."""
     if stage == "ingest":
         from vigil.engines.spark.ingest import spark_ingest
 
@@ -29,4 +30,11 @@ def run_spark_stage(stage: str, spark, ws, *, lexicon_path: Path | None = None, 
 
         stats = run_media(ws, export_dir, bank, dihedral=dihedral, engine=SparkMedia(spark).engine())
         return {"engine": "spark", **stats}
+    if stage == "audit":
+        from vigil.audit import run_audit
+        from vigil.engines.spark.audit import SparkTables
+
+        result = run_audit(ws, tables=SparkTables(spark, ws))
+        result.stats = {"engine": "spark", **result.stats}
+        return {"engine": "spark", "result": result}
     raise ValueError(f"stage {stage!r} has no Spark version (Spark runs: {', '.join(SPARK_STAGES)})")
