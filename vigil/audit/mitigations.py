@@ -34,7 +34,6 @@ def _drop(x: int, total: int) -> dict:
     return {"flagged_impressions": int(x), "share_of_flagged_impressions": min(1.0, x / total) if total else 0.0}
 
 
-
 def query_families(texts: list[str]) -> list[str]:
     """The normalised skeleton of each query (look-alikes, leetspeak, repeats folded; no '#').
 

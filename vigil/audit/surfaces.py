@@ -13,7 +13,7 @@ import numpy as np
 
 from vigil import schemas
 from vigil.audit import intervals
-from vigil.audit.tables import QUERY_SURFACES, AuditTables  # noqa: F401  (QUERY_SURFACES: re-exported)
+from vigil.audit.tables import AuditTables
 POOLED = "*"  # key under which counts over all platforms are gathered
 
 
