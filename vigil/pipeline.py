@@ -145,7 +145,14 @@ def _run_stages(opts: RunOptions, out: Path, lexicon, bank, seeds, t_start: floa
     spark = _spark_for(opts)
 
     with _timed(summary, "ingest"):
-        report = ingest.ingest_export(opts.export_dir, ws, out / "rejects.jsonl")
+        if spark is not None:
+            from vigil.engines.spark import run_spark_stage
+
+            stats = run_spark_stage("ingest", spark, ws, export_dir=opts.export_dir, rejects_path=out / "rejects.jsonl")
+            report = stats.pop("report")
+            summary.stages["ingest"] = stats
+        else:
+            report = ingest.ingest_export(opts.export_dir, ws, out / "rejects.jsonl")
         summary.counts.update(report.counts)
         summary.rejects = report.rejects
         summary.rejects_by_file = report.rejects_by_file
@@ -180,7 +187,12 @@ def _run_stages(opts: RunOptions, out: Path, lexicon, bank, seeds, t_start: floa
         terms = signals.discover_terms(ws, lexicon)
         ws.write("terms", terms)
     with _timed(summary, "audit"):
-        result = audit.run_audit(ws)
+        if spark is not None:
+            from vigil.engines.spark import run_spark_stage
+
+            result = run_spark_stage("audit", spark, ws)["result"]
+        else:
+            result = audit.run_audit(ws)
         _write_json(out / "recommendation_audit.json", result.audit)
         _write_json(out / "mitigations.json", result.mitigations)
         summary.stages["audit"] = result.stats

@@ -1,7 +1,7 @@
 """Both engines on the sample world and on a small world of the `hard` preset (partial export,
 hidden network, another seed): identical roles, links (evidence text included), rejects and
-terms, scores within 1e-6, audit within 1e-9, and the tables the Spark stages wrote equal row
-for row; and the default path never imports pyspark."""
+terms, scores within 1e-6, audit within 1e-9, and the tables the Spark stages wrote (the
+ingested tables included) equal row for row; and the default path never imports pyspark."""
 
 from __future__ import annotations
 
@@ -51,8 +51,9 @@ def _investigate(export: Path, world: Path, out: Path, *extra: str) -> Path:
 
 
 SPARK_RUN = SPARK_STAGES
-SPARK_TABLES = ("signal_hits", "account_signals", "media_matches", "media_accounts", "profile_hashes", "media_problems",
-                "link_candidates", "links")
+INGESTED = ("accounts", "posts", "edges", "recommendations")
+SPARK_TABLES = INGESTED + ("signal_hits", "account_signals", "media_matches", "media_accounts", "profile_hashes",
+                           "media_problems", "link_candidates", "links")
 SPARK = ("--engine", "spark", "--master", "local[2]")
 
 

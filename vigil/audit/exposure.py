@@ -15,11 +15,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import duckdb
 import numpy as np
-import pyarrow as pa
 
 from vigil.audit import intervals
+from vigil.audit.tables import AuditTables
 
 MAX_STEPS = 8  # beyond this a path is not a practical "rabbit hole"; walks stop and count as not reached
 START_VIEWERS = 2000  # non-adjacent viewers sampled per platform (enough for a +-2% share at 95%)
@@ -45,40 +44,9 @@ class SuggestionGraph:
     surfaces: list[str]
 
 
-def load_graph(con: duckdb.DuckDBPyConnection) -> SuggestionGraph:
-    """Flat integer arrays from the temp tables of `impressions.build`."""
-    platforms = [r[0] for r in con.execute("SELECT DISTINCT platform FROM acct_idx ORDER BY 1").fetchall()]
-    surfaces = [r[0] for r in con.execute("SELECT DISTINCT surface FROM imp ORDER BY 1").fetchall()]
-    con.register("walk_pcode", pa.table({"platform": pa.array(platforms, pa.string()),
-                                         "code": pa.array(range(len(platforms)), pa.int32())}))
-    con.register("walk_scode", pa.table({"surface": pa.array(surfaces, pa.string()),
-                                         "code": pa.array(range(len(surfaces)), pa.int32())}))
-    nodes = con.sql(
-        """
-        SELECT pc.code AS p, f.account_id IS NOT NULL AS flagged, d.viewer_id IS NOT NULL AS adjacent
-        FROM acct_idx n JOIN walk_pcode pc USING (platform)
-        LEFT JOIN flagged f ON f.platform = n.platform AND f.account_id = n.account_id
-        LEFT JOIN adjacent d ON d.platform = n.platform AND d.viewer_id = n.account_id
-        ORDER BY n.a
-        """
-    ).to_arrow_table()
-    imps = con.sql(
-        """
-        SELECT i.v, coalesce(i.item, -1) AS a, sc.code AS s
-        FROM imp i JOIN walk_scode sc ON sc.surface = i.surface
-        WHERE i.v IS NOT NULL
-        ORDER BY i.v, a, s
-        """
-    ).to_arrow_table()
-    follows = con.sql(
-        """
-        SELECT d.a AS dst, s.a AS src
-        FROM viewer_follows f
-        JOIN acct_idx s ON s.platform = f.platform AND s.account_id = f.src
-        JOIN acct_idx d ON d.platform = f.platform AND d.account_id = f.dst
-        ORDER BY d.a, s.a
-        """
-    ).to_arrow_table()
+def load_graph(tables: AuditTables) -> SuggestionGraph:
+    """Flat integer arrays of the engine's walk tables."""
+    platforms, surfaces, nodes, imps, follows = tables.walk_tables()
     return SuggestionGraph(
         node_platform=nodes.column("p").to_numpy().astype(np.int32),
         node_flagged=nodes.column("flagged").to_numpy(zero_copy_only=False).astype(bool),
@@ -186,23 +154,22 @@ def _summarise(hit_step: np.ndarray, dead: np.ndarray, path: np.ndarray) -> dict
     }
 
 
-def exposure_paths(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, dict]]:
+def exposure_paths(tables: AuditTables) -> dict[str, dict[str, dict]]:
     """{platform: {"all" | surface: walk summary}}; example paths as account ids."""
-    g = load_graph(con)
+    g = load_graph(tables)
     result: dict[str, dict[str, dict]] = {p: {} for p in g.platforms}
     for label, code in [(ALL, None)] + [(s, i) for i, s in enumerate(g.surfaces)]:
         for pc, summary in walk(g, code).items():
             result[g.platforms[pc]][label] = summary
-    _name_example_nodes(con, result)
+    _name_example_nodes(tables, result)
     return {p: v for p, v in result.items() if v}
 
 
-def _name_example_nodes(con: duckdb.DuckDBPyConnection, result: dict[str, dict[str, dict]]) -> None:
+def _name_example_nodes(tables: AuditTables, result: dict[str, dict[str, dict]]) -> None:
     wanted = sorted({a for by in result.values() for v in by.values() for p in v["example_paths"] for a in p})
     if not wanted:
         return
-    con.register("walk_wanted", pa.table({"a": pa.array(wanted, pa.int32())}))
-    names = dict(con.execute("SELECT a, account_id FROM acct_idx SEMI JOIN walk_wanted USING (a)").fetchall())
+    names = tables.account_names(wanted)
     for by in result.values():
         for v in by.values():
             v["example_paths"] = [[names[a] for a in p] for p in v["example_paths"]]

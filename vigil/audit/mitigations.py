@@ -13,11 +13,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-import duckdb
-
 from vigil.wording import plural
 from vigil.audit import intervals
-from vigil.audit.surfaces import QUERY_SURFACES
+from vigil.audit.tables import AuditTables
 
 # A query is blocked when, with 95% confidence, at least half of its results are the network:
 # then the query itself is the network's vocabulary and no legitimate use is lost.
@@ -34,14 +32,6 @@ def _drop(x: int, total: int) -> dict:
     """The flagged impressions a mitigation removes, and their share of the flagged impressions on
     the surfaces it touches: a share, so never above 1 (a mitigation cannot remove more than all)."""
     return {"flagged_impressions": int(x), "share_of_flagged_impressions": min(1.0, x / total) if total else 0.0}
-
-
-
-def flagged_totals(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], int]:
-    rows = con.execute(
-        "SELECT platform, surface, count(*) FROM imp WHERE flagged GROUP BY platform, surface"
-    ).fetchall()
-    return {(p, s): int(n) for p, s, n in rows}
 
 
 def query_families(texts: list[str]) -> list[str]:
@@ -141,22 +131,9 @@ def query_mitigations(queries: dict[str, list[dict]], totals: dict[tuple[str, st
     return out
 
 
-def edge_mitigations(con: duckdb.DuckDBPyConnection, totals: dict[tuple[str, str], int]) -> list[dict]:
+def edge_mitigations(tables: AuditTables, totals: dict[tuple[str, str], int]) -> list[dict]:
     """Co-suggestion edges: flagged B shown to viewers because they follow flagged A."""
-    rows = con.execute(
-        f"""
-        SELECT i.platform, i.surface, e.dst AS via, i.item_account AS target,
-               count(*) AS n, count(DISTINCT i.viewer_id) AS viewers
-        FROM imp i
-        JOIN (SELECT DISTINCT platform, src, dst FROM viewer_follows) e
-          ON e.platform = i.platform AND e.src = i.viewer_id
-        JOIN flagged f ON f.platform = e.platform AND f.account_id = e.dst
-        WHERE i.flagged AND i.adjacent AND i.item_account <> e.dst AND i.surface NOT IN {QUERY_SURFACES}
-        GROUP BY ALL
-        ORDER BY n DESC, viewers DESC, i.platform, i.surface, via, target
-        LIMIT {MAX_EDGES}
-        """
-    ).fetchall()
+    rows = tables.co_suggestions(MAX_EDGES)
     return [
         {
             "platform": p,
@@ -173,22 +150,10 @@ def edge_mitigations(con: duckdb.DuckDBPyConnection, totals: dict[tuple[str, str
     ]
 
 
-def account_mitigations(con: duckdb.DuckDBPyConnection, totals: dict[tuple[str, str], int]) -> list[dict]:
+def account_mitigations(tables: AuditTables, totals: dict[tuple[str, str], int]) -> list[dict]:
     """Every flagged account that recommendations surfaced, biggest exposure first."""
-    rows = con.execute(
-        """
-        SELECT i.platform, i.item_account, i.surface, count(*) AS n,
-               count(*) FILTER (WHERE NOT i.adjacent) AS to_outsiders
-        FROM imp i WHERE i.flagged GROUP BY ALL
-        ORDER BY i.platform, i.item_account, i.surface
-        """
-    ).fetchall()
-    reasons = dict(
-        ((p, a), r) for p, a, r in con.execute(
-            "SELECT s.platform, s.account_id, min(s.reasons) FROM scores s "
-            "SEMI JOIN flagged f ON f.platform = s.platform AND f.account_id = s.account_id GROUP BY ALL"
-        ).fetchall()
-    )
+    rows = tables.flagged_exposure()
+    reasons = tables.flagged_reasons()
     per: dict[tuple[str, str], dict] = defaultdict(lambda: {"by_surface": {}, "n": 0, "outsiders": 0})
     for p, a, s, n, outs in rows:
         acc = per[(p, a)]
@@ -217,8 +182,8 @@ def account_mitigations(con: duckdb.DuckDBPyConnection, totals: dict[tuple[str, 
     return out
 
 
-def build_mitigations(con: duckdb.DuckDBPyConnection, queries: dict[str, list[dict]]) -> dict:
-    totals = flagged_totals(con)
+def build_mitigations(tables: AuditTables, queries: dict[str, list[dict]]) -> dict:
+    totals = tables.flagged_totals()
     qs = query_mitigations(queries, totals)
     return {
         "version": 1,
@@ -230,8 +195,8 @@ def build_mitigations(con: duckdb.DuckDBPyConnection, queries: dict[str, list[di
         "flagged_impressions": {f"{p}/{s}": n for (p, s), n in sorted(totals.items())},
         "queries": qs,
         "query_families": family_mitigations(qs, totals),
-        "edges": edge_mitigations(con, totals),
-        "accounts": account_mitigations(con, totals),
+        "edges": edge_mitigations(tables, totals),
+        "accounts": account_mitigations(tables, totals),
         "counts": {
             "block": sum(q["action"] == "block" for q in qs),
             "warn_no_bypass": sum(q["action"] == "warn_no_bypass" for q in qs),

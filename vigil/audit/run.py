@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from vigil import progress
 from vigil.audit import exposure, impressions, mitigations, surfaces
+from vigil.audit.tables import AuditTables, DuckTables
 from vigil.workspace import Workspace
 
 
@@ -17,8 +18,11 @@ class AuditResult:
     stats: dict = field(default_factory=dict)
 
 
-def run_audit(ws: Workspace) -> AuditResult:
-    """Audit every platform's logged recommendations against the accounts `scores` labels seller."""
+def run_audit(ws: Workspace, tables: AuditTables | None = None) -> AuditResult:
+    """Audit every platform's logged recommendations against the accounts `scores` labels seller.
+
+    `tables`: the engine of the platform-wide passes (default: DuckDB over `ws`; the Spark
+    engine passes its own); the statistics over their results are this code on every engine."""
     timings: dict[str, float] = {}
 
     def lap(name: str, t0: float) -> float:
@@ -27,22 +31,22 @@ def run_audit(ws: Workspace) -> AuditResult:
         return now
 
     t = time.perf_counter()
-    con = impressions.connect(ws)
+    tables = tables or DuckTables(ws)
     with progress.task("audit: resolve impressions", total=5) as bar:
-        impressions.build(con)
-        accounts = impressions.platform_accounts(con)
+        tables.build()
+        accounts = tables.platform_accounts()
         t = lap("impressions", t)
         bar.advance()
-        per_platform, pooled = surfaces.audit_surfaces(con, accounts)
+        per_platform, pooled = surfaces.audit_surfaces(tables, accounts)
         t = lap("surfaces", t)
         bar.advance()
-        queries, pooled_queries = surfaces.audit_queries(con, accounts)
+        queries, pooled_queries = surfaces.audit_queries(tables, accounts)
         t = lap("queries", t)
         bar.advance()
-        paths = exposure.exposure_paths(con)
+        paths = exposure.exposure_paths(tables)
         t = lap("exposure_paths", t)
         bar.advance()
-        mit = mitigations.build_mitigations(con, queries)
+        mit = mitigations.build_mitigations(tables, queries)
         t = lap("mitigations", t)
         bar.advance()
 
@@ -68,9 +72,7 @@ def run_audit(ws: Workspace) -> AuditResult:
             "exposure_paths": exposure.__doc__.strip().splitlines()[0],
         },
     }
-    n_imp, n_adj, n_flag = con.execute(
-        "SELECT count(*), count(*) FILTER (WHERE adjacent), count(*) FILTER (WHERE flagged) FROM imp"
-    ).fetchone()
+    n_imp, n_adj, n_flag = tables.totals()
     stats = {
         "impressions": int(n_imp),
         "adjacent_impressions": int(n_adj),
@@ -80,5 +82,5 @@ def run_audit(ws: Workspace) -> AuditResult:
         "mitigations": {k: len(mit[k]) for k in ("queries", "edges", "accounts")},
         "timings_s": timings,
     }
-    con.close()
+    tables.close()
     return AuditResult(audit=audit, mitigations=mit, stats=stats)

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-import duckdb
 import numpy as np
 
 from vigil import schemas
 from vigil.audit import intervals
-
-QUERY_SURFACES = ("search", "hashtag")
+from vigil.audit.tables import AuditTables
 POOLED = "*"  # key under which counts over all platforms are gathered
 
 
@@ -23,31 +21,16 @@ def _ratio(x: int, n: int) -> float:
     return x / n if n else 0.0
 
 
-def surface_counts(con: duckdb.DuckDBPyConnection) -> list[tuple]:
-    return con.execute(
-        """
-        SELECT platform, surface, count(*) AS n,
-               count(*) FILTER (WHERE adjacent) AS n_adj,
-               count(*) FILTER (WHERE adjacent AND flagged) AS x_adj,
-               count(*) FILTER (WHERE NOT adjacent AND flagged) AS x_other
-        FROM imp GROUP BY platform, surface
-        """
-    ).fetchall()
-
-
-def viewer_counts(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]:
+def viewer_counts(tables: AuditTables) -> dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]:
     """(platform, surface) -> per adjacent viewer (impressions, flagged impressions), for the bootstrap."""
-    rows = con.execute(
-        """
-        SELECT platform, surface, list(n ORDER BY viewer_id), list(x ORDER BY viewer_id) FROM (
-            SELECT platform, surface, viewer_id, count(*) AS n, count(*) FILTER (WHERE flagged) AS x
-            FROM imp WHERE adjacent GROUP BY platform, surface, viewer_id)
-        GROUP BY platform, surface ORDER BY platform, surface
-        """
-    ).fetchall()
     # Viewers in a fixed order (by id, platforms in order): the bootstrap draws its weights
     # per position, so the interval depends on the order and must not on the engine or threads.
-    out = {(p, s): (np.asarray(n, dtype=np.int64), np.asarray(x, dtype=np.int64)) for p, s, n, x in rows}
+    grouped: dict[tuple[str, str], tuple[list[int], list[int]]] = {}
+    for p, s, _, n, x in tables.viewer_counts():
+        nn, xx = grouped.setdefault((p, s), ([], []))
+        nn.append(n)
+        xx.append(x)
+    out = {k: (np.asarray(n, dtype=np.int64), np.asarray(x, dtype=np.int64)) for k, (n, x) in grouped.items()}
     pooled: dict[str, list] = defaultdict(lambda: [[], []])
     for (p, s), (nn, xx) in out.items():
         pooled[s][0].append(nn)
@@ -102,10 +85,10 @@ def _surface_order(s: str) -> tuple[int, str]:
     return (schemas.SURFACES.index(s) if s in schemas.SURFACES else len(schemas.SURFACES), s)
 
 
-def audit_surfaces(con: duckdb.DuckDBPyConnection, accounts: dict[str, tuple[int, int]]) -> tuple[dict, dict]:
+def audit_surfaces(tables: AuditTables, accounts: dict[str, tuple[int, int]]) -> tuple[dict, dict]:
     """({platform: {surface: metrics}}, {surface: metrics pooled over platforms})."""
-    counts = surface_counts(con)
-    viewers = viewer_counts(con)
+    counts = tables.surface_counts()
+    viewers = viewer_counts(tables)
     per_platform: dict[str, dict] = defaultdict(dict)
     pooled_counts: dict[str, np.ndarray] = defaultdict(lambda: np.zeros(4, dtype=np.int64))
     for platform, surface, n, n_adj, x_adj, x_other in sorted(counts, key=lambda r: (r[0], _surface_order(r[1]))):
@@ -121,19 +104,6 @@ def audit_surfaces(con: duckdb.DuckDBPyConnection, accounts: dict[str, tuple[int
         for s, c in sorted(pooled_counts.items(), key=lambda kv: _surface_order(kv[0]))
     }
     return dict(per_platform), pooled
-
-
-def query_counts(con: duckdb.DuckDBPyConnection) -> list[tuple]:
-    return con.execute(
-        f"""
-        SELECT platform, surface, query, count(*) AS n, count(*) FILTER (WHERE flagged) AS x,
-               count(DISTINCT item_account) FILTER (WHERE flagged) AS flagged_accounts,
-               count(DISTINCT viewer_id) AS viewers
-        FROM imp
-        WHERE surface IN {QUERY_SURFACES} AND query IS NOT NULL
-        GROUP BY platform, surface, query
-        """
-    ).fetchall()
 
 
 def query_entries(rows: list[tuple[str, str, int, int, int]], baseline: dict[str, float] | float) -> list[dict]:
@@ -164,9 +134,9 @@ def _query_order(q: dict) -> tuple:
     return (-q["impressions"], q["surface"], q["query"])
 
 
-def audit_queries(con: duckdb.DuckDBPyConnection, accounts: dict[str, tuple[int, int]]) -> tuple[dict, list]:
+def audit_queries(tables: AuditTables, accounts: dict[str, tuple[int, int]]) -> tuple[dict, list]:
     """Queries whose results include flagged accounts: ({platform: [..]}, pooled [..])."""
-    rows = query_counts(con)
+    rows = tables.query_counts()
     per_platform: dict[str, list] = defaultdict(list)
     pooled: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
     for platform, surface, query, n, x, fa, _ in rows:

@@ -80,8 +80,13 @@ def check_export(export_dir: Path) -> Path:
     return export_dir
 
 
-def ingest_export(export_dir: Path, ws: Workspace, rejects_path: Path) -> IngestReport:
-    """Read every contract table of `export_dir` into `ws`; bad records go to `rejects_path`."""
+def ingest_export(export_dir: Path, ws: Workspace, rejects_path: Path,
+                  pieces: Callable[[Path, str], Iterator[Piece]] | None = None) -> IngestReport:
+    """Read every contract table of `export_dir` into `ws`; bad records go to `rejects_path`.
+
+    `pieces(path, table)` gives a file's parsed pieces in line order, absolute lines (default:
+    parsed here; the Spark engine passes the pieces its executors parsed)."""
+    pieces = pieces or _pieces
     export_dir = check_export(export_dir)
     report = IngestReport()
     log = RejectLog(Path(rejects_path))
@@ -96,7 +101,7 @@ def ingest_export(export_dir: Path, ws: Workspace, rejects_path: Path) -> Ingest
                     if missing:
                         _refuse(path, table, missing, report, log)
                         continue
-                    for piece in _pieces(path, table):
+                    for piece in pieces(path, table):
                         batcher.add(piece.table)
                         log.write(piece.rejects)
                 batcher.flush()

@@ -26,6 +26,12 @@ def parquet_pieces(path: Path, table: str) -> Iterator[Piece]:
         first += batch.num_rows
 
 
+def parquet_piece(tb: pa.Table, table: str, file: str, first: int) -> Piece:
+    """One batch of rows (`first`: the 1-based row number of its first row), as `parquet_pieces`
+    parses it: the Spark engine parses ranges of a file's batches with it."""
+    return _piece(tb, table, file, first, {f.name for f in TABLES[table]})
+
+
 def _piece(tb: pa.Table, table: str, file: str, first: int, known: set[str]) -> Piece:
     out = PieceBuilder(table, file)
     n = tb.num_rows

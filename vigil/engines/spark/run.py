@@ -4,15 +4,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-# Stages run as Spark jobs (media: hashing, PDQ search and MD5 join; link: blocking's joins against
-# every account; the tables around them are the embedded stage's code). Every other stage runs on
-# the embedded path over the workspace the Spark stages wrote (ingest, graph expansion/features,
-# audit: not yet).
-SPARK_STAGES = ("signals", "media", "link")
+# Stages run as Spark jobs (ingest: the embedded parsers per file block; media: hashing, PDQ
+# search and MD5 join; audit: its platform-wide SQL; link: blocking's joins against every
+# account; the tables and statistics around them are the embedded stage's code). Every other
+# stage runs on the embedded path over the workspace the Spark stages wrote.
+SPARK_STAGES = ("ingest", "signals", "media", "audit", "link")
 
 
 def run_spark_stage(stage: str, spark, ws, *, lexicon_path: Path | None = None, export_dir: Path | None = None,
-                    bank=None, dihedral: bool = False) -> dict:
+                    bank=None, dihedral: bool = False, rejects_path: Path | None = None) -> dict:
+    """The stage's stats (ingest: with its IngestReport under "report"; audit: its AuditResult under
+    "result", for the run's summary and result files)."""
+    if stage == "ingest":
+        from vigil.engines.spark.ingest import spark_ingest
+
+        report, stats = spark_ingest(spark, export_dir, ws, rejects_path)
+        return {**stats, "report": report}
     if stage == "signals":
         from vigil.engines.spark.signals import spark_signals
 
@@ -28,4 +35,11 @@ def run_spark_stage(stage: str, spark, ws, *, lexicon_path: Path | None = None, 
         from vigil.link import run_link
 
         return {"engine": "spark", **run_link(ws, engine=SparkLink(spark).engine())}
+    if stage == "audit":
+        from vigil.audit import run_audit
+        from vigil.engines.spark.audit import SparkTables
+
+        result = run_audit(ws, tables=SparkTables(spark, ws))
+        result.stats = {"engine": "spark", **result.stats}
+        return {"engine": "spark", "result": result}
     raise ValueError(f"stage {stage!r} has no Spark version (Spark runs: {', '.join(SPARK_STAGES)})")
