@@ -199,8 +199,7 @@ def compare(prof: Profiles, imgs: ProfileImages, i: int, j: int,
 
 
 def _plain_distance(imgs: ProfileImages, i: int, j: int) -> int | None:
-    from vigil.link.images import hamming
-
     if not (imgs.has(i) and imgs.has(j)):
         return None
-    return hamming(imgs.hashes[i], imgs.hashes[j])
+    ints = imgs.as_ints()
+    return (ints[i] ^ ints[j]).bit_count()

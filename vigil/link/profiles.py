@@ -89,16 +89,21 @@ def build_profiles(accounts: pa.Table) -> Profiles:
     key = [name_key(t) for t in tokens]
     res = [residue(c, t) for c, t in zip(core, tokens)]
     pointers, identifiers = [], []
-    for i in range(len(platform)):
-        bio, lk = bios[i], links[i]
+    # Bios and link lists repeat (templates, link-in-bio pages, one seller's copies): each distinct
+    # profile text is read once. The sets are shared between its accounts and never mutated.
+    seen: dict[tuple, tuple[set, set]] = {}
+    nothing: tuple[set, set] = (set(), set())
+    for bio, lk in zip(bios, links):
         if bio or lk:
-            m = extract_mentions(bio, lk, platforms)
-            pointers.append(set(m.pointers))
-            ids = m.identifiers
+            text = (bio, tuple(lk) if lk else None)
+            found = seen.get(text)
+            if found is None:
+                m = extract_mentions(bio, lk, platforms)
+                found = seen[text] = (m.pointers, m.identifiers)
         else:
-            pointers.append(set())
-            ids = set()
-        identifiers.append(ids)
+            found = nothing
+        pointers.append(found[0])
+        identifiers.append(found[1])
     prof = Profiles(
         platform=platform,
         account_id=[str(a) for a in _col(accounts, "account_id")],

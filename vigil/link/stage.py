@@ -383,6 +383,7 @@ def _score_focus(prof: Profiles, imgs: ProfileImages, model: Model, pairs: dict,
         c = compare(prof, imgs, i, j, neighbours=neighbours, with_variants=True, hubs=hubs)
         row = _row(prof, c, i, j, (i, j) in backup_of, neighbours)
         weights = model.feature_weights(c, row.pa, row.pb, row.name_u, row.handle_u, row.edge_u)
+        row.learned = sum(weights.values())
         recreated = rec.weights(prof, i, j, hubs)
         weights.update(recreated)
         row.extra = sum(recreated.values())
