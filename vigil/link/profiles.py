@@ -53,6 +53,8 @@ class Profiles:
     key_count: Counter = field(default_factory=Counter)
     token_count: Counter = field(default_factory=Counter)
     handle_count: Counter = field(default_factory=Counter)
+    # Handle trigram tables for blocking (candidates._handle_trigrams), built on first use.
+    handle_trigrams: tuple | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
         return len(self.account_id)
@@ -124,27 +126,36 @@ def build_profiles(accounts: pa.Table) -> Profiles:
 
 
 def _index(prof: Profiles) -> None:
+    # Bulk builds (dict/Counter from iterables run in C); lists keep row order.
+    n = len(prof.platform)
+    prof.index = dict(zip(zip(prof.platform, prof.account_id), range(n)))
+    prof.platform_size = Counter(prof.platform)
     by_core, by_key, by_id, pointed = defaultdict(list), defaultdict(list), defaultdict(list), defaultdict(list)
     by_handle = defaultdict(list)
-    for i, p in enumerate(prof.platform):
-        prof.index[(p, prof.account_id[i])] = i
-        prof.platform_size[p] += 1
-        if prof.handle[i]:
-            by_handle[(p, handle_text(prof.handle[i]))].append(i)
-        if prof.core[i]:
-            by_core[(p, prof.core[i])].append(i)
-            for text in {prof.core[i], prof.residue[i]}:
-                if text:
-                    prof.handle_count[(p, text)] += 1
-        if prof.key[i]:
-            by_key[(p, prof.key[i])].append(i)
-            prof.key_count[(p, prof.key[i])] += 1
-            for t in set(prof.tokens[i]):
-                prof.token_count[(p, t)] += 1
+    handle_keys, key_keys, token_keys = [], [], []
+    for i, (p, h, c, r, k, toks, ids) in enumerate(zip(prof.platform, prof.handle, prof.core, prof.residue,
+                                                      prof.key, prof.tokens, prof.identifiers)):
+        if h:
+            by_handle[(p, handle_text(h))].append(i)
+        if c:
+            by_core[(p, c)].append(i)
+            handle_keys.append((p, c))
+            if r and r != c:
+                handle_keys.append((p, r))
+        if k:
+            by_key[(p, k)].append(i)
+            key_keys.append((p, k))
+            token_keys.extend((p, t) for t in set(toks))
         # The account's own handle is indexed too: `telegram @noah_sells61` elsewhere names it.
-        own = {prof.core[i]} if len(prof.core[i]) >= 5 else set()
-        for ident in prof.identifiers[i] | own:
-            by_id[ident].append(i)
+        if len(c) >= 5:
+            for ident in ids | {c}:
+                by_id[ident].append(i)
+        else:
+            for ident in ids:
+                by_id[ident].append(i)
+    prof.handle_count = Counter(handle_keys)
+    prof.key_count = Counter(key_keys)
+    prof.token_count = Counter(token_keys)
     prof.by_core, prof.by_key = dict(by_core), dict(by_key)
     # A pointer resolves to the account with exactly that handle, else to the handle's letters and
     # digits (`@Real.Ava` for `real_ava`) when that is unambiguous.

@@ -14,6 +14,7 @@ the linker adds its own re-creation evidence (recreation.py) for flagged sellers
 from __future__ import annotations
 
 from vigil.media.threshold import PDQ_THRESHOLD
+import dataclasses
 import math
 from collections import Counter, defaultdict
 
@@ -141,7 +142,9 @@ def link_accounts(accounts: pa.Table, profile_hashes: pa.Table | None, scores: p
     stats["candidate_pairs"] = len(pairs)
 
     flagged = _flagged_pool(prof, scores)
-    scored = _score_focus(prof, imgs, model, pairs, neighbours, backup_of, hubs, rec, flagged=flagged)
+    compared: dict = {}
+    scored = _score_focus(prof, imgs, model, pairs, neighbours, backup_of, hubs, rec, flagged=flagged,
+                          compared=compared)
     chosen = _choose(prof, scored, rec)
     with task("link: second pass (linked neighbours)", total=None):
         anchors = anchors_from(prof, chosen)
@@ -153,7 +156,8 @@ def link_accounts(accounts: pa.Table, profile_hashes: pa.Table | None, scores: p
             extra, overlap_stats = linked_neighbour_weights(prof, scored, neighbours, anchors, pool)
             stats.update(overlap_stats)
             if extra:
-                scored = _score_focus(prof, imgs, model, pairs, neighbours, backup_of, hubs, rec, extra, flagged)
+                scored = _score_focus(prof, imgs, model, pairs, neighbours, backup_of, hubs, rec, extra, flagged,
+                                      compared)
                 chosen = _choose(prof, scored, rec)
     closure = close_transitively(prof, chosen)
     stats["links_by_closure"] = len(closure)
@@ -376,21 +380,31 @@ def _logit(p: float) -> float:
 
 def _score_focus(prof: Profiles, imgs: ProfileImages, model: Model, pairs: dict, neighbours: dict,
                  backup_of: set, hubs: set, rec: Recreation, extra: dict | None = None,
-                 flagged: tuple | None = None) -> list[dict]:
-    """Every blocked pair of an in-scope account, with weights and a posterior among its rivals."""
+                 flagged: tuple | None = None, compared: dict | None = None) -> list[dict]:
+    """Every blocked pair of an in-scope account, with weights and a posterior among its rivals.
+
+    `compared` keeps each pair's comparison and profile weights between the two passes: the second
+    pass adds only linked-neighbour weights (the same-platform pairs' circles were read before
+    the first), so its comparisons would come out the same."""
     groups: dict[tuple[int, str], list[dict]] = defaultdict(list)
     for (i, j), why in pairs.items():
-        c = compare(prof, imgs, i, j, neighbours=neighbours, with_variants=True, hubs=hubs)
-        row = _row(prof, c, i, j, (i, j) in backup_of, neighbours)
-        weights = model.feature_weights(c, row.pa, row.pb, row.name_u, row.handle_u, row.edge_u)
-        row.learned = sum(weights.values())
-        recreated = rec.weights(prof, i, j, hubs)
-        weights.update(recreated)
-        row.extra = sum(recreated.values())
-        peer = _flagged_peer_weight(prof, model, c, i, j, weights, flagged)
-        if peer:
-            weights["flagged_pool"] = peer
-            row.extra += peer
+        done = compared.get((i, j)) if compared is not None else None
+        if done is None:
+            c = compare(prof, imgs, i, j, neighbours=neighbours, with_variants=True, hubs=hubs)
+            row = _row(prof, c, i, j, (i, j) in backup_of, neighbours)
+            weights = model.feature_weights(c, row.pa, row.pb, row.name_u, row.handle_u, row.edge_u)
+            row.learned = sum(weights.values())
+            recreated = rec.weights(prof, i, j, hubs)
+            weights.update(recreated)
+            row.extra = sum(recreated.values())
+            peer = _flagged_peer_weight(prof, model, c, i, j, weights, flagged)
+            if peer:
+                weights["flagged_pool"] = peer
+                row.extra += peer
+            if compared is not None:
+                compared[(i, j)] = (c, dataclasses.replace(row), dict(weights))
+        else:
+            c, row, weights = done[0], dataclasses.replace(done[1]), dict(done[2])
         linked = (extra or {}).get((i, j))
         if linked:
             weights["linked_neighbours"] = linked[0]
