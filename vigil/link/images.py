@@ -58,6 +58,12 @@ class ProfileImages:
     source: list[str | None]
     # The picture's eight rotation/mirror hashes, from the media stage (which hashed each file once).
     dihedral: dict[int, list[np.ndarray]] = field(default_factory=dict)
+    # ...as the media stage wrote them (hex), packed into `dihedral` when a pair first needs them:
+    # only blocked accounts' pictures are ever turned, and eight arrays per account add up.
+    dihedral_hex: dict[int, list[str]] = field(default_factory=dict)
+    # ...or, read straight from `profile_hashes`: account row -> its row in this column.
+    dihedral_rows: dict[int, int] = field(default_factory=dict)
+    dihedral_column: pa.ChunkedArray | None = None
     _index: faiss.IndexBinaryFlat | None = None
     _index_rows: np.ndarray | None = None
     _ints: list[int | None] | None = None
@@ -99,7 +105,7 @@ class ProfileImages:
         rotations/mirrors (a shared picture's are never compared)."""
         out = [self.hashes[i]] if self.hashes[i] is not None else []
         if not self.shared[i]:
-            out += self.dihedral.get(i, [])
+            out += self._turned(i)
         return out
 
     def distance(self, i: int, j: int) -> tuple[int | None, bool]:
@@ -125,11 +131,22 @@ class ProfileImages:
 
     def _turned_ints(self, i: int) -> list[int]:
         """`variants(i)[1:]` as ints (the rotations/mirrors of a picture that is not shared)."""
-        if self.shared[i] or i not in self.dihedral:
+        if self.shared[i]:
             return []
         got = self._dihedral_ints.get(i)
         if got is None:
-            got = self._dihedral_ints[i] = [int.from_bytes(v.tobytes(), "big") for v in self.dihedral[i]]
+            got = self._dihedral_ints[i] = [int.from_bytes(v.tobytes(), "big") for v in self._turned(i)]
+        return got
+
+    def _turned(self, i: int) -> list[np.ndarray]:
+        got = self.dihedral.get(i)
+        if got is None:
+            hexes = self.dihedral_hex.get(i)
+            if hexes is None and i in self.dihedral_rows:
+                hexes = self.dihedral_column[self.dihedral_rows[i]].as_py()
+            if not hexes:
+                return []
+            got = self.dihedral[i] = [v for v in map(pack, hexes) if v is not None]
         return got
 
 
@@ -146,14 +163,20 @@ def load_profile_images(prof: Profiles, accounts: pa.Table, profile_hashes: pa.T
         for i, h in enumerate(accounts.column("profile_image_pdq").to_pylist()):
             if h:
                 hexes[i], source[i] = h.lower(), "export"
-    dihedral_hex: dict[int, list[str]] = {}
+    dihedral_rows: dict[int, int] = {}
+    dihedral_column = None
     if profile_hashes is not None and profile_hashes.num_rows:
-        cols = profile_hashes.to_pydict()
+        # Eight hex strings per picture stay in Arrow until a pair needs them (`ProfileImages._turned`).
+        cols = profile_hashes.select([c for c in profile_hashes.column_names if c != "dihedral"]).to_pydict()
         none = [None] * profile_hashes.num_rows
         qual = cols.get("quality") or none
         is_shared = cols.get("is_shared") or none
-        for p, a, h, q, s, src, dih in zip(cols["platform"], cols["account_id"], cols["pdq"], qual, is_shared,
-                                            cols.get("source") or none, cols.get("dihedral") or none):
+        has_dih = none
+        if "dihedral" in profile_hashes.column_names:
+            dihedral_column = profile_hashes.column("dihedral")
+            has_dih = pc.fill_null(pc.greater(pc.list_value_length(dihedral_column), 0), False).to_pylist()
+        for k, (p, a, h, q, s, src, dih) in enumerate(zip(cols["platform"], cols["account_id"], cols["pdq"], qual,
+                                                          is_shared, cols.get("source") or none, has_dih)):
             i = prof.index.get((p, a))
             if i is None:
                 continue
@@ -165,7 +188,7 @@ def load_profile_images(prof: Profiles, accounts: pa.Table, profile_hashes: pa.T
             if s:
                 shared[i] = True
             if dih:
-                dihedral_hex[i] = dih
+                dihedral_rows[i] = k
     hashes = [pack(h) for h in hexes]
     # Fallback (and belt and braces): the same hash or the same image file on many accounts.
     hash_use = Counter(h for h in hexes if h)
@@ -175,8 +198,8 @@ def load_profile_images(prof: Profiles, accounts: pa.Table, profile_hashes: pa.T
             prof.profile_image[i] and file_use[prof.profile_image[i]] > MAX_ACCOUNTS_PER_PERSON
         ):
             shared[i] = True
-    dihedral = {i: [v for v in map(pack, dih) if v is not None] for i, dih in dihedral_hex.items()}
-    imgs = ProfileImages(prof=prof, hashes=hashes, shared=shared, source=source, dihedral=dihedral)
+    imgs = ProfileImages(prof=prof, hashes=hashes, shared=shared, source=source, dihedral_rows=dihedral_rows,
+                         dihedral_column=dihedral_column)
     mark_near_duplicates_shared(imgs, _few_neighbours(prof, profile_hashes))
     return imgs
 
