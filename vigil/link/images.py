@@ -58,10 +58,9 @@ class ProfileImages:
     source: list[str | None]
     # The picture's eight rotation/mirror hashes, from the media stage (which hashed each file once).
     dihedral: dict[int, list[np.ndarray]] = field(default_factory=dict)
-    # ...as the media stage wrote them (hex), packed into `dihedral` when a pair first needs them:
-    # only blocked accounts' pictures are ever turned, and eight arrays per account add up.
-    dihedral_hex: dict[int, list[str]] = field(default_factory=dict)
-    # ...or, read straight from `profile_hashes`: account row -> its row in this column.
+    # ...or still in `profile_hashes` (account row -> row of its hex `dihedral` column), packed into
+    # `dihedral` when a pair first needs them: only blocked accounts' pictures are ever turned,
+    # and eight arrays per account of a million-account export add up.
     dihedral_rows: dict[int, int] = field(default_factory=dict)
     dihedral_column: pa.ChunkedArray | None = None
     _index: faiss.IndexBinaryFlat | None = None
@@ -141,9 +140,8 @@ class ProfileImages:
     def _turned(self, i: int) -> list[np.ndarray]:
         got = self.dihedral.get(i)
         if got is None:
-            hexes = self.dihedral_hex.get(i)
-            if hexes is None and i in self.dihedral_rows:
-                hexes = self.dihedral_column[self.dihedral_rows[i]].as_py()
+            k = self.dihedral_rows.get(i)
+            hexes = self.dihedral_column[k].as_py() if k is not None else None
             if not hexes:
                 return []
             got = self.dihedral[i] = [v for v in map(pack, hexes) if v is not None]
