@@ -102,15 +102,9 @@ def _handle_blocks(prof: Profiles, queries: list[int]) -> list[tuple[int, int]]:
         return []
     con = duckdb.connect()
     con.register("q_in", pa.table({"i": pa.array(q_rows, pa.int64()), "t": q_tris}))
-    con.register("cores", pa.table({"j": pa.array(np.arange(len(prof.core)), pa.int64()),
-                                    "p": prof.platform, "core": prof.core}))
-    # Same padding as normalize.trigrams, computed in DuckDB so a million handles stay out of Python.
-    con.execute(
-        """CREATE TEMP TABLE a AS
-           SELECT DISTINCT j, p, unnest(list_transform(range(1, length(s) - 1), lambda k: substr(s, k, 3))) AS t
-           FROM (SELECT j, p, '^' || core || '$' AS s FROM cores WHERE core <> '')"""
-    )
-    con.execute("CREATE TEMP TABLE df AS SELECT t, count(*) AS df, (row_number() OVER ()) - 1 AS tid FROM a GROUP BY t")
+    a, df, held = _handle_trigrams(prof, con)
+    con.register("a", a)
+    con.register("df", df)
     # Each query trigram with its rank by rarity within the query, and the query's trigram count.
     con.execute(
         """CREATE TEMP TABLE q AS
@@ -122,10 +116,31 @@ def _handle_blocks(prof: Profiles, queries: list[int]) -> list[tuple[int, int]]:
         f"""SELECT DISTINCT q.i, a.j FROM q JOIN a USING (t)
             WHERE q.r <= q.n - ceil(q.n * {HANDLE_TRIGRAM_SHARE}) + 1 AND q.i <> a.j"""
     ).to_arrow_table()
-    held = con.sql("SELECT a.j, df.tid FROM a JOIN df USING (t) ORDER BY a.j").to_arrow_table()
     query_tris = con.sql("SELECT i, tid, n FROM q").to_arrow_table()
     con.close()
     return _top_by_share(prof, cand, held, query_tris)
+
+
+def _handle_trigrams(prof: Profiles, con) -> tuple[pa.Table, pa.Table, pa.Table]:
+    """Every handle's trigrams (j, t), each trigram's document frequency and id (t, df, tid), and
+    (j, tid) sorted by j: the same for every set of queries, so built once per export."""
+    if prof.handle_trigrams is not None:
+        return prof.handle_trigrams
+    con.register("cores", pa.table({"j": pa.array(np.arange(len(prof.core)), pa.int64()), "core": prof.core}))
+    # Same padding as normalize.trigrams, computed in DuckDB so a million handles stay out of Python.
+    a = con.sql(
+        """SELECT DISTINCT j, unnest(list_transform(range(1, length(s) - 1), lambda k: substr(s, k, 3))) AS t
+           FROM (SELECT j, '^' || core || '$' AS s FROM cores WHERE core <> '')"""
+    ).to_arrow_table()
+    con.register("a_all", a)
+    df = con.sql("SELECT t, count(*) AS df, (row_number() OVER ()) - 1 AS tid FROM a_all GROUP BY t").to_arrow_table()
+    con.register("df_all", df)
+    held = con.sql("SELECT a_all.j, df_all.tid FROM a_all JOIN df_all USING (t) ORDER BY a_all.j").to_arrow_table()
+    con.unregister("cores")
+    con.unregister("a_all")
+    con.unregister("df_all")
+    prof.handle_trigrams = (a, df, held)
+    return prof.handle_trigrams
 
 
 # Candidate pairs counted per numpy batch (each expands to its candidates' trigrams).

@@ -170,9 +170,11 @@ def compare_graph(neighbours: dict[int, set[str]] | None, prof: Profiles, i: int
 
 def compare(prof: Profiles, imgs: ProfileImages, i: int, j: int,
             neighbours: dict[int, set[str]] | None = None, with_variants: bool = True,
-            with_distance: bool = True, hubs: set[tuple[str, str]] | frozenset = frozenset()) -> Comparison:
+            with_distance: bool = True, hubs: set[tuple[str, str]] | frozenset = frozenset(),
+            with_explicit: bool = True) -> Comparison:
     """All levels of one pair. Without `with_distance` the picture level only says whether both
-    have a personal picture (the u sample measures distances separately, vectorised)."""
+    have a personal picture (the u sample measures distances separately, vectorised). Without
+    `with_explicit` no pointer or contact is looked for (u of random pairs, which never uses it)."""
     if not with_distance:
         dist, mirrored = (0 if imgs.has(i) and imgs.has(j) else None), False
     elif with_variants:
@@ -180,7 +182,7 @@ def compare(prof: Profiles, imgs: ProfileImages, i: int, j: int,
     else:
         dist, mirrored = _plain_distance(imgs, i, j), False
     shared_img = bool(imgs.shared[i] or imgs.shared[j])
-    explicit, shared_ids, dirs = compare_explicit(prof, i, j)
+    explicit, shared_ids, dirs = compare_explicit(prof, i, j) if with_explicit else ("none", (), ())
     name = compare_names(prof, i, j)
     handle, given_name = compare_handles(prof, i, j, name)
     return Comparison(
@@ -199,8 +201,7 @@ def compare(prof: Profiles, imgs: ProfileImages, i: int, j: int,
 
 
 def _plain_distance(imgs: ProfileImages, i: int, j: int) -> int | None:
-    from vigil.link.images import hamming
-
     if not (imgs.has(i) and imgs.has(j)):
         return None
-    return hamming(imgs.hashes[i], imgs.hashes[j])
+    ints = imgs.as_ints()
+    return (ints[i] ^ ints[j]).bit_count()

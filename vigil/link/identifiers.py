@@ -57,6 +57,11 @@ class PlatformNames:
     entry_platform: dict[str, str]  # registry entry name -> export platform
     entries: dict[str, PlatformEntry]  # export platform -> its registry entry
     registry: Registry | None = None
+    # `platform: @handle` pattern over the labels, compiled once (every profile is scanned with it).
+    label_re: re.Pattern | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.label_re = _label_pattern(self)
 
 
 def platform_names(export_platforms, registry: Registry | None = None) -> PlatformNames:
@@ -118,7 +123,7 @@ def extract_mentions(bio: str | None, links: list[str] | None, platforms) -> Men
     """
     names = _as_names(platforms)
     out = Mentions()
-    label_re = _label_pattern(names)
+    label_re = names.label_re
     texts = [fold(bio)] + [fold(u) for u in (links or []) if u]
     for text in texts:
         if not text:

@@ -196,6 +196,7 @@ class PairRow:
     anchor: float | None  # anchored posterior log-odds of explicit evidence
     edge_u: float | None = None  # chance of an edge between these two accounts by their degrees
     extra: float = 0.0  # further log-weight from outside the learned features (linked neighbours)
+    learned: float | None = None  # sum of `Model.feature_weights` when the caller computed it already
 
 
 def group_posteriors(model: Model, rows: list[PairRow], prior: float, size: int) -> tuple[list[float], list[float]]:
@@ -203,7 +204,10 @@ def group_posteriors(model: Model, rows: list[PairRow], prior: float, size: int)
     base = math.log(prior / (1 - prior)) - math.log(max(size, 1))
     lrs = []
     for r in rows:
-        w = sum(model.feature_weights(r.c, r.pa, r.pb, r.name_u, r.handle_u, r.edge_u).values()) + r.extra
+        learned = r.learned
+        if learned is None:
+            learned = sum(model.feature_weights(r.c, r.pa, r.pb, r.name_u, r.handle_u, r.edge_u).values())
+        w = learned + r.extra
         if r.anchor is not None:
             w += max(r.anchor - base, 0.0)
         lrs.append(w)

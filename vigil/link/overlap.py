@@ -56,6 +56,9 @@ def linked_neighbour_weights(prof: Profiles, scored: list[dict], neighbours: dic
     queries = sorted({s["i"] for s in scored if prof.platform[s["i"]] != prof.platform[s["j"]]})
     trans = {}
     hits, draws = 0, 0
+    # Per platform, which pool accounts hold each neighbour: a translated circle meets the pool
+    # accounts listed under its members, instead of every pool account being intersected with it.
+    holders = {p: _holders(rows, neighbours) for p, rows in pool.items()}
     for i in queries:
         for p, rows in pool.items():
             if p == prof.platform[i]:
@@ -64,7 +67,11 @@ def linked_neighbour_weights(prof: Profiles, scored: list[dict], neighbours: dic
             trans[(i, p)] = t
             if t:
                 draws += len(rows)
-                hits += sum(1 for b in rows if b != i and t & neighbours.get(b, set()))
+                met = set()
+                for n in t:
+                    met.update(holders[p].get(n, ()))
+                met.discard(i)
+                hits += len(met)
     u = (hits + 0.5) / (draws + 1)
     weight = math.log(LINKED_NEIGHBOUR_M / u)
     out = {}
@@ -75,6 +82,14 @@ def linked_neighbour_weights(prof: Profiles, scored: list[dict], neighbours: dic
         if shared:
             out[(i, j)] = (weight, len(shared))
     return out, {"linked_neighbour_u": round(u, 6), "linked_neighbour_draws": draws, "pairs_with_overlap": len(out)}
+
+
+def _holders(rows: list[int], neighbours: dict[int, set[str]]) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = defaultdict(list)
+    for b in set(rows):
+        for n in neighbours.get(b, ()):
+            out[n].append(b)
+    return out
 
 
 def random_pool(rows_by_platform: dict, n: int, rng) -> dict[str, list[int]]:

@@ -56,6 +56,8 @@ class Profiles:
     key_count: Counter = field(default_factory=Counter)
     token_count: Counter = field(default_factory=Counter)
     handle_count: Counter = field(default_factory=Counter)
+    # Handle trigram tables for blocking (candidates._handle_trigrams), built on first use.
+    handle_trigrams: tuple | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
         return len(self.account_id)
@@ -92,16 +94,21 @@ def build_profiles(accounts: pa.Table) -> Profiles:
     key = [name_key(t) for t in tokens]
     res = [residue(c, t) for c, t in zip(core, tokens)]
     pointers, identifiers = [], []
-    for i in range(len(platform)):
-        bio, lk = bios[i], links[i]
+    # Bios and link lists repeat (templates, link-in-bio pages, one seller's copies): each distinct
+    # profile text is read once. The sets are shared between its accounts and never mutated.
+    seen: dict[tuple, tuple[set, set]] = {}
+    nothing: tuple[set, set] = (set(), set())
+    for bio, lk in zip(bios, links):
         if bio or lk:
-            m = extract_mentions(bio, lk, platforms)
-            pointers.append(set(m.pointers))
-            ids = m.identifiers
+            text = (bio, tuple(lk) if lk else None)
+            found = seen.get(text)
+            if found is None:
+                m = extract_mentions(bio, lk, platforms)
+                found = seen[text] = (m.pointers, m.identifiers)
         else:
-            pointers.append(set())
-            ids = set()
-        identifiers.append(ids)
+            found = nothing
+        pointers.append(found[0])
+        identifiers.append(found[1])
     prof = Profiles(
         platform=platform,
         account_id=[str(a) for a in _col(accounts, "account_id")],
@@ -122,25 +129,31 @@ def build_profiles(accounts: pa.Table) -> Profiles:
 
 
 def _index(prof: Profiles) -> None:
+    # Bulk builds (dict/Counter from iterables run in C); lists keep row order.
+    n = len(prof.platform)
+    prof.index = dict(zip(zip(prof.platform, prof.account_id), range(n)))
+    prof.platform_size = Counter(prof.platform)
     by_core, by_key, by_id, pointed = defaultdict(list), defaultdict(list), defaultdict(list), defaultdict(list)
     by_handle = defaultdict(list)
-    for i, p in enumerate(prof.platform):
-        prof.index[(p, prof.account_id[i])] = i
-        prof.platform_size[p] += 1
-        if prof.handle[i]:
-            by_handle[(p, handle_text(prof.handle[i]))].append(i)
-        if prof.core[i]:
-            by_core[(p, prof.core[i])].append(i)
-            for text in {prof.core[i], prof.residue[i]}:
-                if text:
-                    prof.handle_count[(p, text)] += 1
-        if prof.key[i]:
-            by_key[(p, prof.key[i])].append(i)
-            prof.key_count[(p, prof.key[i])] += 1
-            for t in set(prof.tokens[i]):
-                prof.token_count[(p, t)] += 1
+    handle_keys, key_keys, token_keys = [], [], []
+    for i, (p, h, c, r, k, toks, ids) in enumerate(zip(prof.platform, prof.handle, prof.core, prof.residue,
+                                                      prof.key, prof.tokens, prof.identifiers)):
+        if h:
+            by_handle[(p, handle_text(h))].append(i)
+        if c:
+            by_core[(p, c)].append(i)
+            handle_keys.append((p, c))
+            if r and r != c:
+                handle_keys.append((p, r))
+        if k:
+            by_key[(p, k)].append(i)
+            key_keys.append((p, k))
+            token_keys.extend((p, t) for t in set(toks))
         for ident in indexed_identifiers(prof, i):
             by_id[ident].append(i)
+    prof.handle_count = Counter(handle_keys)
+    prof.key_count = Counter(key_keys)
+    prof.token_count = Counter(token_keys)
     prof.by_core, prof.by_key = dict(by_core), dict(by_key)
     # A pointer resolves to the account with exactly that handle, else to the handle's letters and
     # digits (`@Real.Ava` for `real_ava`) when that is unambiguous.

@@ -14,7 +14,10 @@ the linker adds its own re-creation evidence (recreation.py) for flagged sellers
 from __future__ import annotations
 
 from vigil.media.threshold import PDQ_THRESHOLD
+import dataclasses
 import math
+import time
+from contextlib import contextmanager
 from collections import Counter, defaultdict
 
 import numpy as np
@@ -106,20 +109,25 @@ def link_accounts(accounts: pa.Table, profile_hashes: pa.Table | None, scores: p
     `last_post`: (platform, account_id, last_post) per account, for re-creation timing.
     `tables`, when given, receives `link_candidates` (schemas.LINK_CANDIDATES)."""
     rng = np.random.default_rng(seed)
-    with task("link: profiles", total=None):
+    timings: dict[str, float] = {}
+    with _phase(timings, "profiles"):
         prof = build_profiles(accounts)
+    with _phase(timings, "pictures"):
         imgs = load_profile_images(prof, accounts, profile_hashes)
+    t0 = time.perf_counter()
     focus = focus_accounts(prof, scores, edges)
     backup_of = _backup_pairs(prof, scores)
     hubs = ring_hubs(scores)
     bios = accounts.column("bio").to_pylist() if "bio" in accounts.column_names else [None] * accounts.num_rows
     rec = build_recreation(prof, bios, last_post)
     platforms = sorted(prof.platform_size)
-    rows_by_platform = {p: np.array([i for i, q in enumerate(prof.platform) if q == p]) for p in platforms}
+    plat = np.array(prof.platform, dtype=object)
+    rows_by_platform = {p: np.flatnonzero(plat == p) for p in platforms}
+    timings["scope"] = time.perf_counter() - t0
 
-    with task("link: random pairs (u)", total=None):
+    with _phase(timings, "random pairs (u)"):
         u, radius = _measure_u(prof, imgs, rows_by_platform, rng)
-    with task("link: learning weights (EM)", total=None):
+    with _phase(timings, "learning weights (EM)"):
         model = _learn(prof, imgs, u, radius, rng, engine)
 
     stats = {
@@ -131,12 +139,14 @@ def link_accounts(accounts: pa.Table, profile_hashes: pa.Table | None, scores: p
         "em_converged": model.converged,
         "priors": {f"{a}->{b}": round(v, 4) for (a, b), v in sorted(model.prior.items())},
         "em_blocked_match_share": round(model.blocked_match_share, 5),
+        "timings_s": timings,
     }
     if not focus:
         stats["links"] = 0
+        stats["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
         return schemas.LINKS.empty_table(), stats
 
-    with task("link: candidates", total=None):
+    with _phase(timings, "candidates"):
         pairs = block(prof, imgs, sorted(focus), radius, same_platform=True, engine=engine)
         for (i, j) in backup_of:
             if i in focus or j in focus:
@@ -149,10 +159,13 @@ def link_accounts(accounts: pa.Table, profile_hashes: pa.Table | None, scores: p
         _measure_graph_u(prof, model, graph_null, neighbours, hubs)
     stats["candidate_pairs"] = len(pairs)
 
-    flagged = _flagged_pool(prof, scores)
-    scored = _score_focus(prof, imgs, model, pairs, neighbours, backup_of, hubs, rec, flagged=flagged)
-    chosen = _choose(prof, scored, rec)
-    with task("link: second pass (linked neighbours)", total=None):
+    with _phase(timings, "scoring"):
+        flagged = _flagged_pool(prof, scores)
+        compared: dict = {}
+        scored = _score_focus(prof, imgs, model, pairs, neighbours, backup_of, hubs, rec, flagged=flagged,
+                              compared=compared)
+        chosen = _choose(prof, scored, rec)
+    with _phase(timings, "second pass (linked neighbours)"):
         anchors = anchors_from(prof, chosen)
         if anchors and edges.num_rows:
             pool = random_pool(rows_by_platform, U_POOL, rng)
@@ -162,12 +175,15 @@ def link_accounts(accounts: pa.Table, profile_hashes: pa.Table | None, scores: p
             extra, overlap_stats = linked_neighbour_weights(prof, scored, neighbours, anchors, pool)
             stats.update(overlap_stats)
             if extra:
-                scored = _score_focus(prof, imgs, model, pairs, neighbours, backup_of, hubs, rec, extra, flagged)
+                scored = _score_focus(prof, imgs, model, pairs, neighbours, backup_of, hubs, rec, extra, flagged,
+                                      compared)
                 chosen = _choose(prof, scored, rec)
-    closure = close_transitively(prof, chosen)
-    stats["links_by_closure"] = len(closure)
-    chosen = chosen + closure
-    table = _links_table(prof, model, chosen)
+    with _phase(timings, "closure and evidence"):
+        closure = close_transitively(prof, chosen)
+        stats["links_by_closure"] = len(closure)
+        chosen = chosen + closure
+        table = _links_table(prof, model, chosen)
+    stats["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
     stats["links"] = table.num_rows
     stats["links_same_platform"] = sum(1 for s in chosen if prof.platform[s["i"]] == prof.platform[s["j"]])
     return table, stats
@@ -183,6 +199,15 @@ def candidates_table(prof: Profiles, pairs: dict[tuple[int, int], set[str]]) -> 
         cols["account_b"].append(prof.account_id[j])
         cols["keys"].append(sorted(why))
     return pa.table(cols, schema=schemas.LINK_CANDIDATES)
+
+
+@contextmanager
+def _phase(timings: dict[str, float], name: str):
+    """A progress line and the phase's seconds in the stage statistics (where the time goes at scale)."""
+    t0 = time.perf_counter()
+    with task(f"link: {name}", total=None):
+        yield
+    timings[name] = time.perf_counter() - t0
 
 
 def _count(values) -> dict:
@@ -216,11 +241,12 @@ def _measure_u(prof: Profiles, imgs: ProfileImages, rows_by_platform: dict, rng)
         for pb in platforms[ai:]:
             n_pairs = min(U_TEXT_PAIRS, U_PAIRS_PER_ACCOUNT * (len(rows_by_platform[pa_]) + len(rows_by_platform[pb])))
             sample = random_pairs(prof, rows_by_platform[pa_], rows_by_platform[pb], n_pairs, rng)
-            comps = [compare(prof, imgs, i, j, with_variants=False, with_distance=False) for i, j in sample]
+            comps = [compare(prof, imgs, i, j, with_variants=False, with_distance=False, with_explicit=False)
+                     for i, j in sample]
             both = np.mean([imgs.has(i) and imgs.has(j) for i, j in sample]) if sample else 0.0
             dists = _random_distances(codes, with_image[pa_], with_image[pb], rng)
             null_all.append(dists)
-            same_name = [compare(prof, imgs, i, j, with_variants=False, with_distance=False)
+            same_name = [compare(prof, imgs, i, j, with_variants=False, with_distance=False, with_explicit=False)
                          for i, j in _same_name_pairs(prof, rows_by_platform[pa_], pb, n_pairs, rng)]
             u[(pa_, pb)] = measure_u(comps, dists, float(both), same_name)
     null = np.concatenate(null_all) if null_all else np.array([])
@@ -397,20 +423,31 @@ def _logit(p: float) -> float:
 
 def _score_focus(prof: Profiles, imgs: ProfileImages, model: Model, pairs: dict, neighbours: dict,
                  backup_of: set, hubs: set, rec: Recreation, extra: dict | None = None,
-                 flagged: tuple | None = None) -> list[dict]:
-    """Every blocked pair of an in-scope account, with weights and a posterior among its rivals."""
+                 flagged: tuple | None = None, compared: dict | None = None) -> list[dict]:
+    """Every blocked pair of an in-scope account, with weights and a posterior among its rivals.
+
+    `compared` keeps each pair's comparison and profile weights between the two passes: the second
+    pass adds only linked-neighbour weights (the same-platform pairs' circles were read before
+    the first), so its comparisons would come out the same."""
     groups: dict[tuple[int, str], list[dict]] = defaultdict(list)
     for (i, j), why in pairs.items():
-        c = compare(prof, imgs, i, j, neighbours=neighbours, with_variants=True, hubs=hubs)
-        row = _row(prof, c, i, j, (i, j) in backup_of, neighbours)
-        weights = model.feature_weights(c, row.pa, row.pb, row.name_u, row.handle_u, row.edge_u)
-        recreated = rec.weights(prof, i, j, hubs)
-        weights.update(recreated)
-        row.extra = sum(recreated.values())
-        peer = _flagged_peer_weight(prof, model, c, i, j, weights, flagged)
-        if peer:
-            weights["flagged_pool"] = peer
-            row.extra += peer
+        done = compared.get((i, j)) if compared is not None else None
+        if done is None:
+            c = compare(prof, imgs, i, j, neighbours=neighbours, with_variants=True, hubs=hubs)
+            row = _row(prof, c, i, j, (i, j) in backup_of, neighbours)
+            weights = model.feature_weights(c, row.pa, row.pb, row.name_u, row.handle_u, row.edge_u)
+            row.learned = sum(weights.values())
+            recreated = rec.weights(prof, i, j, hubs)
+            weights.update(recreated)
+            row.extra = sum(recreated.values())
+            peer = _flagged_peer_weight(prof, model, c, i, j, weights, flagged)
+            if peer:
+                weights["flagged_pool"] = peer
+                row.extra += peer
+            if compared is not None:
+                compared[(i, j)] = (c, dataclasses.replace(row), dict(weights))
+        else:
+            c, row, weights = done[0], dataclasses.replace(done[1]), dict(done[2])
         linked = (extra or {}).get((i, j))
         if linked:
             weights["linked_neighbours"] = linked[0]
