@@ -206,7 +206,8 @@ class CsvReader:
             _, row, text = head[0]
             if row is None:  # the header itself is unreadable: as the csv module says
                 raise csv.Error(text.partition("|")[0])
-            self.header = [h.strip() for h in row]
+            # a header name with undecodable bytes keeps them as U+FFFD (as the header check reads it)
+            self.header = [h.strip().encode("utf-8", "surrogateescape").decode("utf-8", "replace") for h in row]
             self.names = [f"f{i}" for i in range(len(self.header))]
             if not self.fast or len(self.header) < 2:
                 yield from self._exact(exact, None)
@@ -239,7 +240,9 @@ class CsvReader:
 
     def _cut(self, src: _Source):
         """The next block from the read position: (bytes, a _FastBlock when plain, else None);
-        None at the end of the file. A block ends at a newline outside quotes (by parity)."""
+        None at the end of the file. A block ends at a newline outside quotes (by parity), before
+        the first irregular byte; a block that starts with an irregular record is that record's
+        stretch, for the exact reader."""
         size = self.block_bytes
         while True:
             while len(src.buf) - src.pos < size and src.more():
@@ -252,7 +255,13 @@ class CsvReader:
             newlines = np.flatnonzero(arr == _NL)
             quotes = np.flatnonzero(arr == _QUOTE)
             ends = newlines[(np.searchsorted(quotes, newlines) & 1) == 0]
-            if at_end:
+            bad = _first_irregular(data, arr, quotes, at_end)
+            if bad is not None:  # parity is true up to the first irregular byte, not past it
+                ends = ends[ends < bad]
+                if not len(ends):
+                    return data[: bad + 1], None
+                cut = int(ends[-1]) + 1
+            elif at_end:
                 cut = len(data)
             elif len(ends):
                 cut = int(ends[-1]) + 1
@@ -262,10 +271,8 @@ class CsvReader:
                 size *= 2
                 continue
             if cut < len(data):
-                data, arr = data[:cut], arr[:cut]
+                data = data[:cut]
                 newlines, quotes = newlines[newlines < cut], quotes[quotes < cut]
-            if not _plain(data, arr, quotes, at_end):
-                return data, None
             if data[-1] != _NL:  # the file's last record, without a newline
                 ends = np.append(ends, len(data))
             return data, _FastBlock(data, 0, ends, newlines, quotes)
@@ -391,27 +398,37 @@ class CsvReader:
         out.add_parsed(tb, line_nos, extra=extra, reference=reference, pre_doubt=pre)
 
 
-def _plain(data: bytes, arr: np.ndarray, quotes: np.ndarray, at_end: bool) -> bool:
-    """Whether quote parity finds this block's records as the csv module does: no NUL, no bare
-    CR, and every quote opens a field (after a comma, a newline or the block's start), closes one
-    (before a comma, a line end or the end of the file), or is one of a doubled pair."""
-    if data.find(b"\0") >= 0:
-        return False
+def _first_irregular(data: bytes, arr: np.ndarray, quotes: np.ndarray, at_end: bool) -> int | None:
+    """The offset of the first byte past which quote parity may not find the records the csv
+    module finds (None: there is none): a NUL, a bare CR, a quote that neither opens a field
+    (after a comma, a newline or the block's start) nor closes one (before a comma, a line end
+    or the end of the file) nor is one of a doubled pair, or a quote left open at the end."""
+    found = []
+    nul = data.find(b"\0")
+    if nul >= 0:
+        found.append(nul)
     if data.find(b"\r") >= 0:
         cr = np.flatnonzero(arr == _CR)
-        if cr[-1] + 1 >= len(arr) or not (arr[cr + 1] == _NL).all():
-            return False
-    if len(quotes) % 2:
-        return False
+        nxt = cr + 1
+        inside = nxt < len(arr)
+        bare = cr[inside][arr[nxt[inside]] != _NL]
+        if len(bare):
+            found.append(int(bare[0]))
+        if at_end and not inside[-1]:
+            found.append(int(cr[-1]))
     opening, closing = quotes[0::2], quotes[1::2]
     opening = opening[opening > 0]
-    if not np.isin(arr[opening - 1], _OPEN_AFTER).all():
-        return False
+    wrong = opening[~np.isin(arr[opening - 1], _OPEN_AFTER)]
+    if len(wrong):
+        found.append(int(wrong[0]))
     after = closing + 1
     inside = after < len(arr)
-    if not at_end and not inside.all():
-        return False
-    return bool(np.isin(arr[after[inside]], _CLOSE_BEFORE).all())
+    wrong = closing[inside][~np.isin(arr[after[inside]], _CLOSE_BEFORE)]
+    if len(wrong):
+        found.append(int(wrong[0]))
+    if at_end and len(quotes) % 2:
+        found.append(int(quotes[-1]))
+    return min(found) if found else None
 
 
 def _classify(out: PieceBuilder, records: list, width: int) -> list:
