@@ -6,14 +6,13 @@ points at the line an editor shows.
 Two readers give the same records. The exact one is Python's csv module fed one physical line
 at a time (lines end at \\n, \\r\\n or a bare \\r, as `open(newline="")` splits them). The fast one
 cuts the file into blocks at record boundaries, found from the parity of the quotes before each
-newline, and parses a block with Arrow. That parity tells the truth only where the quoting is
-well formed (every quote opens a field, closes one, or is doubled inside one), so a block goes to
-Arrow only when it is *plain*: well-formed quotes, no bare CR, no NUL byte. Any other block is
-read by the exact reader, from its start (a true record boundary) to the first record boundary at
-or past its end, and the fast reader resumes there. Inside a plain block, a record that is empty,
-has the wrong number of fields or holds invalid UTF-8 is read by the exact reader alone (its
-boundaries are the same either way), so every reject keeps the reason and line the exact reader
-gives it.
+newline, and parses a block with Arrow. That parity tells the truth only up to the first
+irregular byte (a NUL, a bare CR, a quote that neither opens, closes nor doubles inside a field),
+so a block ends before it; the record that holds it is read by the exact reader, from its start
+(a true boundary) to the first record boundary past the irregular byte, and the fast reader
+resumes there. Inside a block, a record that is empty, has the wrong number of fields or holds
+invalid UTF-8 is read by the exact reader alone (its boundaries are the same either way), so
+every reject keeps the reason and line the exact reader gives it.
 """
 
 from __future__ import annotations
