@@ -6,11 +6,14 @@ next to a baseline measured in the same run (the ratio is what carries between m
     flock /tmp/vigil-heavy.lock .venv/bin/python bench/ingest.py            # 1M accounts, ~15M edges
     .venv/bin/python bench/ingest.py --accounts 100000                      # a quick run
     .venv/bin/python bench/ingest.py --bad-rate 0 --no-baseline             # clean data, vigil only
+    .venv/bin/python bench/ingest.py --accounts 100000 --csv                # CSV: fast reader vs the exact one
 
 The export (accounts.jsonl, edges.jsonl; --bad-rate of the edge lines corrupted the ways real
 exports are: cut off, single quotes, numeric ids, unknown kinds, missing fields) is generated
 once with DuckDB and cached under bench/_data/ (gitignored). Each measurement runs in its own
-subprocess, so its peak RSS is its own. On a shared machine the wall time says little: the
+subprocess, so its peak RSS is its own. With --csv the same records are written as CSV
+(edges.csv, accounts.csv) and vigil runs twice, with the fast CSV reader (Arrow over plain blocks)
+and with the exact one (Python's csv module, line by line), for their ratio in the same run. On a shared machine the wall time says little: the
 `cpu s` column is the work itself, and `rows/cpu-s` x cores is the rate on idle cores.
 """
 
@@ -84,9 +87,29 @@ def generate(out: Path, accounts: int, edges: int, bad_rate: float, seed: int = 
     return out
 
 
-def _run_vigil(export: str, out: str) -> dict:
+def to_csv(jsonl_export: Path, out: Path) -> Path:
+    """The same records as CSV (list fields as JSON text); corrupt lines are dropped (not JSON)."""
+    import duckdb
+
+    out.mkdir(parents=True, exist_ok=True)
+    if (out / "DONE").exists():
+        return out
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar=false")
+    when = "strftime(created_at, '%Y-%m-%dT%H:%M:%SZ') AS created_at"  # RFC 3339, as the export had it
+    for name, columns in (("accounts", f"* REPLACE (to_json(links) AS links, {when})"), ("edges", f"* REPLACE ({when})")):
+        con.execute(f"""COPY (SELECT {columns} FROM read_json('{jsonl_export / f"{name}.jsonl"}',
+                                format='newline_delimited', ignore_errors=true))
+                        TO '{out / f"{name}.csv"}' (FORMAT CSV, HEADER true)""")
+    (out / "DONE").write_text("csv")
+    return out
+
+
+def _run_vigil(export: str, out: str, exact_csv: bool = False) -> dict:
     """Child process: vigil's ingest; reports rows, rejects, seconds and its own peak RSS."""
-    from vigil.ingest import ingest_export
+    from vigil.ingest import csvfile, ingest_export
+
+    csvfile.FAST_PATH = not exact_csv
     from vigil.workspace import Workspace
 
     t0 = time.perf_counter()
@@ -139,11 +162,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--edges", type=int, default=None, help="default: 15 per account")
     ap.add_argument("--bad-rate", type=float, default=0.001, help="share of corrupted edge lines")
     ap.add_argument("--no-baseline", action="store_true")
+    ap.add_argument("--csv", action="store_true", help="the export as CSV; also time the exact CSV reader")
     ap.add_argument("--child", nargs=3, metavar=("KIND", "EXPORT", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
         kind, export, out = args.child
-        result = _run_vigil(export, out) if kind == "vigil" else _run_baseline(export)
+        result = (_run_vigil(export, out, exact_csv=kind == "vigil-exact") if kind.startswith("vigil")
+                  else _run_baseline(export))
         print(json.dumps(result))
         return
     edges = args.edges if args.edges is not None else 15 * args.accounts
@@ -155,16 +180,26 @@ def main(argv: list[str] | None = None) -> None:
     import shutil
 
     shutil.rmtree(out, ignore_errors=True)
+    if args.csv:
+        export = to_csv(export, export.parent / (export.name + "_csv"))
+        results = {"vigil ingest": _child("vigil", export, out),
+                   "exact csv reader": _child("vigil-exact", export, out)}
+        shutil.rmtree(out, ignore_errors=True)
+        _print(results, results["exact csv reader"], "vs exact")
+        return
     results = {"vigil ingest": _child("vigil", export, out)}
     if not args.no_baseline:
         results["json.loads + list"] = _child("baseline", export, out)
     shutil.rmtree(out, ignore_errors=True)
-    base = results.get("json.loads + list")
+    _print(results, results.get("json.loads + list"), "vs baseline")
+
+
+def _print(results: dict, base: dict | None, against: str) -> None:
     load = os.getloadavg()[0]
     print(f"\ncores: {os.cpu_count()}, load average (1 min) at the end: {load:.1f}"
           " (other processes share the cores: cpu s shows the work itself)")
     print(f"{'method':<20}{'rows':>12}{'rejects':>9}{'wall s':>9}{'cpu s':>8}{'rows/s':>12}"
-          f"{'rows/cpu-s':>12}{'peak RSS MB':>13}{'vs baseline':>13}")
+          f"{'rows/cpu-s':>12}{'peak RSS MB':>13}{against:>13}")
     for name, r in results.items():
         rate = r["rows"] / r["seconds"]
         ratio = f"{rate / (base['rows'] / base['seconds']):.1f}x" if base else "-"

@@ -91,10 +91,43 @@ def timestamps(col: pa.Array) -> tuple[pa.Array, np.ndarray]:
     try:
         return text.cast(UTC_TS), bad
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        # Rare forms the Arrow parser refuses (lowercase t/z, nanoseconds, Feb 30): one by one.
-        values = [None if s is None else records.parse_timestamp(s) for s in text.to_pylist()]
-        bad |= np.array([s is not None and v is None for s, v in zip(text.to_pylist(), values)], dtype=bool)
-        return pa.array(values, UTC_TS), bad
+        pass
+    # Some row holds a form the Arrow parser refuses. A day past its month's end (Feb 30) is not
+    # a real instant: bad. The forms it cannot read (lowercase t/z, nanoseconds), and the years
+    # where an offset can leave the calendar, go one by one; the rest still in bulk.
+    past_month = _past_month_end(text)
+    bad |= past_month
+    odd = _mask(pc.match_substring_regex(text, ODD_TIMESTAMP)) & ~past_month
+    text = pc.if_else(pa.array(past_month | odd), pa.scalar(None, pa.string()), text)
+    try:
+        bulk = text.cast(UTC_TS)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # none expected: then all one by one
+        bulk, odd = pa.nulls(len(text), UTC_TS), odd | _mask(pc.is_valid(text))
+    rows = np.flatnonzero(odd)
+    if not len(rows):
+        return bulk, bad
+    texts = pc.take(col, pa.array(rows)).to_pylist()
+    values = [records.parse_timestamp(s) for s in texts]
+    bad[rows[[v is None for v in values]]] = True
+    return pc.replace_with_mask(bulk, pa.array(odd), pa.array(values, UTC_TS)), bad
+
+
+# Text the Arrow parser refuses or may judge otherwise than the reference: lowercase t or z,
+# more than 6 digits of fraction, and the first and last years (an offset can leave the calendar).
+ODD_TIMESTAMP = r"[tz]|\.\d{7}|^(0001|9999)-"
+_MONTH_DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+
+
+def _past_month_end(text: pa.Array) -> np.ndarray:
+    """Rows of RFC 3339-shaped text (or null) whose day does not exist in its month."""
+    def part(start: int, stop: int) -> np.ndarray:
+        p = pc.cast(pc.utf8_slice_codeunits(text, start, stop), pa.int64())
+        return np.asarray(pc.fill_null(p, 1).to_numpy(zero_copy_only=False))
+
+    year, month, day = part(0, 4), part(5, 7), part(8, 10)
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    last = _MONTH_DAYS[month - 1] + ((month == 2) & leap)
+    return day > last
 
 
 def _media(col: pa.Array) -> tuple[pa.Array, np.ndarray]:

@@ -181,9 +181,10 @@ def _pieces(path: Path, table: str) -> Iterator[Piece]:
             parser = JsonBlockParser(table, name)
             yield from _in_parallel(parser, read_blocks(path, done=lambda n: bar.update(completed=n)))
         elif name.endswith((".csv", ".csv.gz")):
-            from vigil.ingest.csvfile import csv_pieces
+            from vigil.ingest.csvfile import CsvReader
 
-            yield from _advance(csv_pieces(path, table), bar, size)
+            reader = CsvReader(path, table)
+            yield from _advance(_in_parallel(reader, reader.works()), bar, size)
         else:
             from vigil.ingest.parquetfile import parquet_pieces
 
@@ -195,8 +196,9 @@ def _advance(pieces: Iterator[Piece], bar, size: int) -> Iterator[Piece]:
     bar.update(completed=size)
 
 
-def _in_parallel(parse: Callable[[bytes], Piece], blocks) -> Iterator[Piece]:
-    """Parse blocks on worker threads; yield their pieces in input order, lines made absolute."""
+def _in_parallel(parse: Callable[[object], Piece], blocks) -> Iterator[Piece]:
+    """Parse blocks on worker threads; yield their pieces in input order, lines made absolute
+    (a piece that knows its absolute lines already says it covers 0 lines)."""
     pool = _pool()
     pending: deque = deque()
     offset = 0
