@@ -27,7 +27,8 @@ from vigil.synth import media as M
 from vigil.synth.activity import COMPANIES, EDGE_KINDS, JOBS, PostMaker, add_comments, follow_graph, interactions
 from vigil.synth.export import rfc3339, write_columns, write_table
 from vigil.synth.params import as_dict, draw_params
-from vigil.synth.population import (AVATAR_DEFAULT, AVATAR_NONE, AVATAR_OWN, AVATAR_STOCK, KINDS, K,
+from vigil.synth.pictures import Pictures, profile_pictures
+from vigil.synth.population import (AVATAR_DEFAULT, AVATAR_NONE, AVATAR_STOCK, KINDS, K,
                                     NETWORK_KINDS, Population, assign_avatars, assign_interests, build_population,
                                     make_ids, make_names)
 from vigil.synth.recommend import recommend
@@ -128,7 +129,7 @@ def generate_world(out_dir: Path, accounts: int = 6000, seed: int = 7, images: b
         recs = recommend(rng, pop, p, posts, fsrc, fdst, surfaces)
         lap("recommendations")
         bar.advance()
-        pics = _profile_pictures(rng, pop, p, export, by_person, buyer_link)
+        pics = profile_pictures(rng, pop, p, export, by_person, buyer_link)
         lap("images")
         bar.advance()
 
@@ -267,117 +268,6 @@ def _bios(rng, pop: Population, texts: Texts, ring_words, by_person) -> dict[int
             links[i].append(pop.platforms[pop.plat[others[0]]].profile_url(pop.handles[others[0]]))
     pop.bios, pop.links = bios, links
     return buyer_link
-
-
-# --- profile pictures -----------------------------------------------------------------------
-
-
-@dataclass
-class Pictures:
-    path: list[str | None]
-    pdq: list[str | None]  # known for accounts given by hash and for accounts of multi-account people
-    relation: dict[int, str]  # account -> copy | mirror | different (relative to the person's first picture)
-    default_pdq: str = ""
-
-
-def _profile_pictures(rng, pop: Population, p, export: Path, by_person, buyer_link) -> Pictures:
-    images = p.images
-    paths: list[str | None] = [None] * pop.n
-    pdqs: list[str | None] = [None] * pop.n
-    relation: dict[int, str] = {}
-    media_dir = export / "media"
-    default_img = M.draw_default_avatar()
-    default_pdq = M.pdq_of(M.recompress(default_img, 90))[0]
-    stock_img = M.draw_abstract(np.random.default_rng(int(rng.integers(1 << 31))))
-    stock_pdq = M.pdq_of(M.recompress(stock_img, 90))[0]
-    mode = [pl.image_mode for pl in pop.platforms]
-    as_file = np.array([images and (mode[pl] == "file" or (mode[pl] == "mixed" and r < 0.5))
-                        for pl, r in zip(pop.plat, rng.random(pop.n))])
-    if images:
-        media_dir.mkdir(parents=True, exist_ok=True)
-        for pl in pop.platforms:
-            (media_dir / pl.name).mkdir(exist_ok=True)
-        default_img.save(media_dir / "default_avatar.png")
-
-    def rel_path(i: int) -> str:
-        return f"media/{pop.platforms[pop.plat[i]].name}/{pop.ids[i]}.jpg"
-
-    def save(i: int, img) -> str:
-        path = rel_path(i)
-        img.convert("RGB").save(export / path, "JPEG", quality=int(rng.integers(60, 92)))
-        return path
-
-    def file_pdq(path: str) -> str:
-        from PIL import Image
-        with Image.open(export / path) as im:
-            return M.pdq_of(im)[0]
-
-    multi = {i for accs in by_person.values() for i in accs}
-    first_of_person: dict[int, int] = {}
-    base_img: dict[int, object] = {}
-    base_pdq: dict[int, str] = {}
-    todo = [i for i in range(pop.n) if pop.avatar[i] == AVATAR_OWN]
-    with task("profile pictures", total=len(todo)) as bar:
-        for i in range(pop.n):
-            av = pop.avatar[i]
-            if av == AVATAR_NONE:
-                continue
-            if av == AVATAR_DEFAULT:
-                if as_file[i]:
-                    paths[i] = "media/default_avatar.png"
-                pdqs[i] = default_pdq
-                continue
-            if av == AVATAR_STOCK:
-                if as_file[i]:
-                    paths[i] = save(i, M.copy_of(stock_img, rng, False))
-                    pdqs[i] = file_pdq(paths[i])
-                else:
-                    pdqs[i] = M.flip_bits(stock_pdq, int(rng.integers(0, 12)), rng)
-                continue
-            bar.advance()
-            person = int(pop.person[i])
-            if i not in multi:
-                if as_file[i]:
-                    paths[i] = save(i, M.draw_abstract(rng, 128))
-                else:
-                    pdqs[i] = M.random_hex(rng, 1, 32)[0]
-                continue
-            if person not in first_of_person:
-                first_of_person[person] = i
-                if images:
-                    base_img[person] = M.draw_abstract(rng, 192)
-                    if as_file[i]:
-                        paths[i] = save(i, base_img[person])
-                        pdqs[i] = file_pdq(paths[i])
-                    else:
-                        pdqs[i] = M.pdq_of(M.recompress(base_img[person], 85))[0]
-                else:
-                    pdqs[i] = M.random_hex(rng, 1, 32)[0]
-                base_pdq[person] = pdqs[i]
-                continue
-            # A later account of the same person: a copy, a mirrored copy, or another picture.
-            want_copy, mirror, gentle = 0.7, 0.1, False
-            if pop.kind[i] == K["buyer_identity"]:
-                linked = any(buyer_link.get(j, False) for j in by_person[person])
-                want_copy, mirror, gentle = (0.5, 0.1, False) if linked else (1.0, 0.0, True)
-            r = rng.random()
-            rel = "different" if r >= want_copy else ("mirror" if rng.random() < mirror else "copy")
-            relation[i] = rel
-            if images:
-                img = (M.draw_abstract(rng, 192) if rel == "different"
-                       else M.copy_of(base_img[person], rng, rel == "mirror", gentle))
-                if as_file[i]:
-                    paths[i] = save(i, img)
-                    pdqs[i] = file_pdq(paths[i])
-                else:
-                    pdqs[i] = M.pdq_of(img)[0]
-            else:
-                if rel == "copy":
-                    k = int(np.clip(rng.gamma(4.0, 7.0), 2, 80)) if not gentle else int(rng.integers(4, 24))
-                    pdqs[i] = M.flip_bits(base_pdq[person], k, rng)
-                else:
-                    pdqs[i] = M.random_hex(rng, 1, 32)[0]
-    return Pictures(paths, pdqs, relation, default_pdq)
 
 
 # --- records ----------------------------------------------------------------------------------
