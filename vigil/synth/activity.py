@@ -9,6 +9,7 @@ followers, advocates follow sellers to monitor them, adult fans follow adult cre
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -35,8 +36,8 @@ class Posts:
     text: list[str] = field(default_factory=list)
     tags: list[list[str]] = field(default_factory=list)
     reply_to: list[int] = field(default_factory=list)  # index into posts, -1
-    media: list[list[dict]] = field(default_factory=list)
-    mentions: list[list[int]] = field(default_factory=list)
+    media: list[str | None] = field(default_factory=list)  # the export's JSON list of media objects
+    mentions: list[tuple[int, ...]] = field(default_factory=list)
 
     def add(self, author, created, kind, text, tags=(), reply_to=-1, media=None, mentions=()) -> int:
         self.author.append(int(author))
@@ -45,8 +46,8 @@ class Posts:
         self.text.append(text)
         self.tags.append(None if tags is None else list(tags))
         self.reply_to.append(int(reply_to))
-        self.media.append(media or [])
-        self.mentions.append(list(mentions))
+        self.media.append(media)
+        self.mentions.append(tuple(mentions) if mentions else ())
         return len(self.author) - 1
 
     def __len__(self) -> int:
@@ -273,7 +274,7 @@ class PostMaker:
         self.media_counter = 0
 
     # media ------------------------------------------------------------------------------
-    def _media(self, n: int, known_rate: float, post_index: int) -> list[dict]:
+    def _media(self, n: int, known_rate: float, post_index: int) -> str:
         rng = self.rng
         out = []
         for _ in range(n):
@@ -294,7 +295,7 @@ class PostMaker:
             if rng.random() < 0.7:
                 item["md5"] = md5
             out.append(item)
-        return out
+        return json.dumps(out, separators=(",", ":"))
 
     def _same_platform(self, pi: int) -> np.ndarray:
         if not hasattr(self, "_plat_masks"):
@@ -365,7 +366,7 @@ class PostMaker:
             media = None
             if has_media[j]:
                 self.media_counter += 1
-                media = [{"media_id": f"m{self.media_counter:09d}", "pdq": pdqs[mi], "md5": md5s[mi]}]
+                media = f'[{{"media_id":"m{self.media_counter:09d}","pdq":"{pdqs[mi]}","md5":"{md5s[mi]}"}}]'
                 mi += 1
             self.posts.add(a, t[j], "story" if story[j] else "post", text, tags if tags_field[j] else None, -1, media)
 

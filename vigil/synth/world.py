@@ -16,7 +16,6 @@ import shutil
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +24,7 @@ import yaml
 from vigil.progress import task
 from vigil.synth import media as M
 from vigil.synth.activity import COMPANIES, EDGE_KINDS, JOBS, PostMaker, add_comments, follow_graph, interactions
-from vigil.synth.export import rfc3339, write_columns, write_table
+from vigil.synth.export import write_columns
 from vigil.synth.params import as_dict, draw_params
 from vigil.synth.pictures import Pictures, profile_pictures
 from vigil.synth.population import (AVATAR_DEFAULT, AVATAR_NONE, AVATAR_STOCK, KINDS, K,
@@ -149,10 +148,10 @@ def generate_world(out_dir: Path, accounts: int = 6000, seed: int = 7, images: b
         parent = np.asarray(posts.reply_to, dtype=np.int64)
         # A post of a missing account is missing too, and so is a comment under it.
         post_out = ~missing[author] & ((parent < 0) | ~missing[author[np.maximum(parent, 0)]])
-        reject_lines += write_table(export, "accounts", _account_records(rng, pop, pics, fol_deg, missing),
-                                    int((~missing).sum()), formats["accounts"], broken.get("accounts", 0), rng)
-        reject_lines += write_table(export, "posts", _post_records(rng, pop, posts, post_ids, post_out),
-                                    int(post_out.sum()), formats["posts"], broken.get("posts", 0), rng)
+        reject_lines += write_columns(export, "accounts", _account_columns(rng, pop, pics, fol_deg, missing),
+                                      formats["accounts"], broken.get("accounts", 0), rng)
+        reject_lines += write_columns(export, "posts", _post_columns(rng, pop, posts, post_ids, post_out),
+                                      formats["posts"], broken.get("posts", 0), rng)
         lap("write_accounts_posts")
         bar.advance()
         e_cols, n_external, (fsrc_out, fdst_out) = _edge_columns(rng, pop, edges, p)
@@ -302,51 +301,48 @@ def _missing_accounts(rng, pop: Population, share: float, by_person) -> np.ndarr
     return missing
 
 
-def _account_records(rng, pop: Population, pics: Pictures, degs, missing: np.ndarray | None = None) -> Iterator[dict]:
+def _json_list(values) -> str | None:
+    return json.dumps(values, ensure_ascii=False, separators=(",", ":")) if values else None
+
+
+def _account_columns(rng, pop: Population, pics: Pictures, degs, missing: np.ndarray) -> dict[str, np.ndarray]:
+    """The accounts table as columns, in export order (by platform, shuffled within)."""
     indeg, outdeg = degs
-    created = rfc3339(pop.created, rng)
     order = rng.permutation(pop.n)
     order = order[np.argsort(pop.plat[order], kind="stable")]
     extra_lang = rng.random(pop.n) < 0.3
     noise = rng.poisson(3, size=pop.n)
-    langs = ["en", "es", "pt", "fr", "de", "tr", "ja", "id"]
-    lang = rng.integers(0, len(langs), size=pop.n)
-    for i in order:
-        if missing is not None and missing[i]:
-            continue
-        r = {"platform": pop.platforms[pop.plat[i]].name, "account_id": pop.ids[i], "handle": pop.handles[i],
-             "display_name": pop.display[i], "bio": pop.bios[i], "created_at": created[i],
-             "followers_count": int(indeg[i] + noise[i]), "following_count": int(outdeg[i])}
-        if pop.links[i]:
-            r["links"] = pop.links[i]
-        if pics.path[i]:
-            r["profile_image"] = pics.path[i]
-        elif pics.pdq[i]:
-            r["profile_image_pdq"] = pics.pdq[i]
-        if extra_lang[i]:
-            r["lang"] = langs[lang[i]]
-        yield r
+    langs = np.asarray(["en", "es", "pt", "fr", "de", "tr", "ja", "id"], dtype=object)
+    lang = np.where(extra_lang, langs[rng.integers(0, len(langs), size=pop.n)], None)
+    order = order[~missing[order]]
+    obj = lambda values: np.asarray(values, dtype=object)[order]  # noqa: E731
+    path = obj(pics.path)
+    pdq = obj(pics.pdq)
+    pdq[path != None] = None  # noqa: E711 (object array): a file's hash is the reader's to compute
+    return {"platform": np.asarray([pl.name for pl in pop.platforms], dtype=object)[pop.plat[order]],
+            "account_id": obj(pop.ids), "handle": obj(pop.handles), "display_name": obj(pop.display),
+            "bio": obj(pop.bios), "created_at": pop.created[order],
+            "links": np.asarray([_json_list(pop.links[i]) for i in order.tolist()], dtype=object),
+            "followers_count": (indeg + noise)[order].astype(np.int64), "following_count": outdeg[order].astype(np.int64),
+            "profile_image": path, "profile_image_pdq": pdq, "lang": lang[order]}
 
 
-def _post_records(rng, pop: Population, posts, post_ids: list[str], keep: np.ndarray | None = None) -> Iterator[dict]:
-    created = rfc3339(np.asarray(posts.created, dtype=np.int64), rng)
-    order = np.argsort(np.asarray(posts.created), kind="stable")
-    client = rng.random(len(order)) < 0.05
-    for j in order:
-        if keep is not None and not keep[j]:
-            continue
-        a = posts.author[j]
-        r = {"platform": pop.platforms[pop.plat[a]].name, "post_id": post_ids[j], "account_id": pop.ids[a],
-             "created_at": created[j], "kind": posts.kind[j], "text": posts.text[j]}
-        if posts.tags[j]:
-            r["hashtags"] = posts.tags[j]
-        if posts.reply_to[j] >= 0:
-            r["reply_to"] = post_ids[posts.reply_to[j]]
-        if posts.media[j]:
-            r["media"] = posts.media[j]
-        if client[j]:
-            r["client"] = "web"
-        yield r
+def _post_columns(rng, pop: Population, posts, post_ids: list[str], keep: np.ndarray) -> dict[str, np.ndarray]:
+    """The posts table as columns, in export order (by time)."""
+    created = np.asarray(posts.created, dtype=np.int64)
+    order = np.argsort(created, kind="stable")
+    client = np.where(rng.random(len(order)) < 0.05, "web", None)
+    order = order[keep[order]]
+    author = np.asarray(posts.author, dtype=np.int64)[order]
+    reply = np.asarray(posts.reply_to, dtype=np.int64)[order]
+    pids = np.asarray(post_ids, dtype=object)
+    obj = lambda values: np.asarray(values, dtype=object)[order]  # noqa: E731
+    return {"platform": np.asarray([pl.name for pl in pop.platforms], dtype=object)[pop.plat[author]],
+            "post_id": pids[order], "account_id": np.asarray(pop.ids, dtype=object)[author],
+            "created_at": created[order], "kind": obj(posts.kind), "text": obj(posts.text),
+            "hashtags": np.asarray([_json_list(posts.tags[j]) for j in order.tolist()], dtype=object),
+            "reply_to": np.where(reply >= 0, pids[np.maximum(reply, 0)], None),
+            "media": obj(posts.media), "client": client[order]}
 
 
 def _edge_columns(rng, pop: Population, edges, p) -> tuple[dict[str, list], int, tuple[np.ndarray, np.ndarray]]:
