@@ -92,7 +92,7 @@ def _csv_cell(v) -> str:
 
 def _rfc3339_arrow(ts: np.ndarray, rng: np.random.Generator, variety: float = 0.05) -> pa.Array:
     """Epoch seconds as RFC 3339 text in Arrow; a share with an offset or fractions (both valid)."""
-    base = pa.array(np.datetime_as_string(ts.astype("datetime64[s]"), unit="s"))
+    base = pc.strftime(pa.array(np.asarray(ts, dtype=np.int64), pa.timestamp("s")), format="%Y-%m-%dT%H:%M:%S")
     r = rng.random(len(ts))
     suffix = np.full(len(ts), "Z", dtype=object)
     suffix[r < variety / 2] = "+00:00"
@@ -127,6 +127,25 @@ def _lines_buffer(lines: pa.Array) -> tuple[np.ndarray, memoryview]:
     return offsets, memoryview(arr.buffers()[2])
 
 
+class Coded:
+    """A column as codes into labels (`labels[codes]`), made into values a batch at a time: a big
+    table's ids and names stay one array of ints instead of one object reference per row."""
+
+    def __init__(self, labels, codes: np.ndarray):
+        self.labels, self.codes = np.asarray(labels, dtype=object), np.asarray(codes)
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def __getitem__(self, key):
+        return self.labels[self.codes[key]]
+
+
+def _kind_of(col) -> str:
+    """The numpy dtype kind of a column's values (without making a Coded column's values)."""
+    return "O" if isinstance(col, Coded) else np.asarray(col).dtype.kind
+
+
 BATCH_ROWS = 200_000  # rows rendered at a time: bounds memory on big worlds
 
 
@@ -144,15 +163,21 @@ def write_columns(folder: Path, table: str, cols: dict[str, np.ndarray], fmt: st
     path = folder / name
     n = len(cols[names[0]])
 
-    times = {c for c in names if c in TIME_FIELD.values() and np.asarray(cols[c]).dtype.kind in "iu"}
+    kinds = {c: _kind_of(cols[c]) for c in names}
+    times = {c for c in names if c in TIME_FIELD.values() and kinds[c] in "iu"}
+    labels = {c: pa.array([None if x == "" and c not in TEXT_COLUMNS else x for x in cols[c].labels], pa.string())
+              for c in names if isinstance(cols[c], Coded)}
 
     def batch(lo: int, hi: int) -> pa.Table:
         arrays = {}
         for c in names:
+            if isinstance(cols[c], Coded):  # looked up in Arrow: no Python object per row
+                arrays[c] = pc.take(labels[c], pa.array(cols[c].codes[lo:hi]))
+                continue
             v = cols[c][lo:hi]
             if c in times:  # epoch seconds -> RFC 3339 text, formatted a batch at a time
                 arrays[c] = _rfc3339_arrow(np.asarray(v), rng)
-            elif np.asarray(v).dtype.kind in "iu":
+            elif kinds[c] in "iu":
                 arrays[c] = pa.array(np.asarray(v, dtype=np.int64))
             elif c in TEXT_COLUMNS or c in JSON_COLUMNS:
                 arrays[c] = pa.array(v, pa.string())
@@ -175,7 +200,7 @@ def write_columns(folder: Path, table: str, cols: dict[str, np.ndarray], fmt: st
             v = cols[c][i]
             if c in times:
                 out[c] = str(np.datetime_as_string(np.datetime64(int(v), "s"), unit="s")) + "Z"
-            elif np.asarray(cols[c]).dtype.kind in "iu":
+            elif kinds[c] in "iu":
                 out[c] = int(v)
             elif c in JSON_COLUMNS:
                 if v is not None:
@@ -185,7 +210,7 @@ def write_columns(folder: Path, table: str, cols: dict[str, np.ndarray], fmt: st
         return out
 
     raw = open(path, "wb")
-    out = gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=3, mtime=0) if fmt == "jsonl.gz" else raw
+    out = gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=1, mtime=0) if fmt == "jsonl.gz" else raw
     inserted = 0
     try:
         if n == 0 and fmt == "csv":

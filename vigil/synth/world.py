@@ -24,7 +24,7 @@ import yaml
 from vigil.progress import task
 from vigil.synth import media as M
 from vigil.synth.activity import COMPANIES, EDGE_KINDS, JOBS, PostMaker, add_comments, follow_graph, interactions
-from vigil.synth.export import write_columns
+from vigil.synth.export import Coded, write_columns
 from vigil.synth.params import as_dict, draw_params
 from vigil.synth.pictures import Pictures, profile_pictures
 from vigil.synth.population import (AVATAR_DEFAULT, AVATAR_NONE, AVATAR_STOCK, KINDS, K,
@@ -154,7 +154,9 @@ def generate_world(out_dir: Path, accounts: int = 6000, seed: int = 7, images: b
                                       formats["posts"], broken.get("posts", 0), rng)
         lap("write_accounts_posts")
         bar.advance()
+        edge_kinds = np.bincount(np.concatenate(edges.kind), minlength=len(EDGE_KINDS)) if edges.kind else np.zeros(len(EDGE_KINDS), int)
         e_cols, n_external, (fsrc_out, fdst_out) = _edge_columns(rng, pop, edges, p)
+        del edges  # its columns are in e_cols now
         reject_lines += write_columns(export, "edges", e_cols, formats["edges"], broken.get("edges", 0), rng)
         r_cols = _rec_columns(rng, pop, recs, post_ids)
         reject_lines += write_columns(export, "recommendations", r_cols, formats["recommendations"],
@@ -173,7 +175,7 @@ def generate_world(out_dir: Path, accounts: int = 6000, seed: int = 7, images: b
         _write_truth(truth_dir, pop, pics, by_person, seeds, posts, post_ids, maker.truth_media, fsrc_out, fdst_out,
                      recs, reject_lines, vocab, ring_words, missing, post_out)
         lap("total")
-        summary = _summary(seed, p, pop, posts, edges, recs, formats, reject_lines, timings, n_external, vocab)
+        summary = _summary(seed, p, pop, posts, edge_kinds, recs, formats, reject_lines, timings, n_external, vocab)
         summary["partial_export"] = {"missing_accounts": int(missing.sum()), "posts_left_out": int((~post_out).sum()),
                                      "edges_exported": len(e_cols["src"])}
         summary["peak_rss_mb"] = peak_mb
@@ -345,28 +347,27 @@ def _post_columns(rng, pop: Population, posts, post_ids: list[str], keep: np.nda
             "media": obj(posts.media), "client": client[order]}
 
 
-def _edge_columns(rng, pop: Population, edges, p) -> tuple[dict[str, list], int, tuple[np.ndarray, np.ndarray]]:
+def _edge_columns(rng, pop: Population, edges, p) -> tuple[dict, int, tuple[np.ndarray, np.ndarray]]:
     """Edge columns as exported, their count of follows to outside accounts, and the exported
     follows (global indices), from which the audit truth is computed."""
     src, dst, kind, t, count = edges.arrays()
     if p.edge_keep < 1.0:  # a partial export: a share of every kind of edge is not in it
         keep = rng.random(len(src)) < p.edge_keep
         src, dst, kind, t, count = src[keep], dst[keep], kind[keep], t[keep], count[keep]
-    kind = np.asarray(EDGE_KINDS, dtype=object)[kind]
     # An export is a slice of a platform: a few follows point at accounts outside it.
-    fol = np.flatnonzero(kind == "follow")
+    fol = np.flatnonzero(kind == EDGE_KINDS.index("follow"))
     n_ext = int(len(fol) * p.external_edges)
     ext_src = rng.choice(fol, size=n_ext) if n_ext else np.zeros(0, np.int64)
     order = rng.permutation(len(src))
     ids = np.asarray(pop.ids, dtype=object)
-    plat_names = np.asarray([pl.name for pl in pop.platforms], dtype=object)
-    times = t  # epoch seconds: the writer formats them batch by batch
+    plat_names = [pl.name for pl in pop.platforms]
     ext_dst = np.asarray([f"x{int(x)}" for x in rng.integers(10**9, 10**10, size=n_ext)], dtype=object)
-    cols = {"platform": np.concatenate([plat_names[pop.plat[src[order]]], plat_names[pop.plat[src[ext_src]]]]),
-            "src": np.concatenate([ids[src[order]], ids[src[ext_src]]]),
-            "dst": np.concatenate([ids[dst[order]], ext_dst]),
-            "kind": np.concatenate([kind[order], np.full(n_ext, "follow", dtype=object)]),
-            "created_at": np.concatenate([times[order], times[ext_src]]),
+    src_rows = np.concatenate([src[order], src[ext_src]])
+    cols = {"platform": Coded(plat_names, pop.plat[src_rows]),
+            "src": Coded(ids, src_rows),
+            "dst": Coded(np.concatenate([ids, ext_dst]), np.concatenate([dst[order], pop.n + np.arange(n_ext)])),
+            "kind": Coded(EDGE_KINDS, np.concatenate([kind[order], np.full(n_ext, EDGE_KINDS.index("follow"), np.int8)])),
+            "created_at": np.concatenate([t[order], t[ext_src]]),  # epoch seconds: formatted batch by batch
             "count": np.concatenate([count[order], np.ones(n_ext, dtype=np.int64)])}
     return cols, n_ext, (src[fol], dst[fol])
 
@@ -547,22 +548,20 @@ def _image_relation(pop: Population, pics: Pictures, a: int, b: int) -> tuple[st
     return image, dist
 
 
-def _summary(seed, p, pop: Population, posts, edges, recs, formats, reject_lines, timings, n_external, vocab) -> dict:
+def _summary(seed, p, pop: Population, posts, edge_kinds: np.ndarray, recs, formats, reject_lines, timings, n_external, vocab) -> dict:
     counts: dict[str, dict[str, int]] = {}
     for pi, pl in enumerate(pop.platforms):
         kinds = defaultdict(int)
         for i in pop.on(pi):
             kinds[truth_kind(pop, i)] += 1
         counts[pl.name] = dict(sorted(kinds.items()))
-    _, _, codes, _, _ = edges.arrays()
-    ekind = np.asarray(EDGE_KINDS, dtype=object)[codes]
     return {
         "generator": "vigil.synth", "seed": seed, "params": as_dict(p),
         "platforms": [{"name": pl.name, "role": pl.role, "id_style": pl.id_style, "image_mode": pl.image_mode}
                       for pl in pop.platforms],
         "n_rings": pop.n_rings, "formats": formats, "counts": counts,
-        "rows": {"accounts": pop.n, "posts": len(posts), "edges": int(len(ekind)) + n_external,
-                 "edges_by_kind": {k: int((ekind == k).sum()) for k in np.unique(ekind)},
+        "rows": {"accounts": pop.n, "posts": len(posts), "edges": int(edge_kinds.sum()) + n_external,
+                 "edges_by_kind": {k: int(c) for k, c in sorted(zip(EDGE_KINDS, edge_kinds)) if c},
                  "recommendations": int(len(recs.viewer))},
         "rejects": len(reject_lines), "emergent": vocab.emergent,
         "misspellings": dict(sorted(vocab.misspellings.items())[:50]),
