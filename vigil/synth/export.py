@@ -36,6 +36,7 @@ COLUMNS = {
 # Free text (escaped for JSON, "" kept as an empty value) and columns holding JSON already (lists,
 # media objects: rendered once where they are made; written as is in JSON, as their text in CSV).
 TEXT_COLUMNS = {"handle", "display_name", "bio", "text", "query"}
+EMPTY_KEPT = TEXT_COLUMNS - {"query"}  # an empty query is no query: left out
 JSON_COLUMNS = {"links", "hashtags", "media"}
 BAD_TIMES = ["2024-13-45T99:00:00Z", "yesterday", "31/02/2024 10:00", "2024-02-30T10:00:00Z", "not-a-date"]
 
@@ -154,7 +155,7 @@ def write_columns(folder: Path, table: str, cols: dict[str, np.ndarray], fmt: st
     """Stream a table held as columns into one file, rendered in Arrow batch by batch; returns the
     truth lines `file:line reason` of the broken lines inserted (before randomly chosen records).
 
-    None is a missing value: left out of JSON, empty in CSV; so is "" except in TEXT_COLUMNS.
+    None is a missing value: left out of JSON, empty in CSV; so is "" except in EMPTY_KEPT.
     Columns beyond the contract's (an exporter's extras) go to JSON only: CSV has a fixed header."""
     names = [c for c in COLUMNS[table] if c in cols]
     if fmt != "csv":
@@ -165,7 +166,7 @@ def write_columns(folder: Path, table: str, cols: dict[str, np.ndarray], fmt: st
 
     kinds = {c: _kind_of(cols[c]) for c in names}
     times = {c for c in names if c in TIME_FIELD.values() and kinds[c] in "iu"}
-    labels = {c: pa.array([None if x == "" and c not in TEXT_COLUMNS else x for x in cols[c].labels], pa.string())
+    labels = {c: pa.array([None if x == "" and c not in EMPTY_KEPT else x for x in cols[c].labels], pa.string())
               for c in names if isinstance(cols[c], Coded)}
 
     def batch(lo: int, hi: int) -> pa.Table:
@@ -179,7 +180,7 @@ def write_columns(folder: Path, table: str, cols: dict[str, np.ndarray], fmt: st
                 arrays[c] = _rfc3339_arrow(np.asarray(v), rng)
             elif kinds[c] in "iu":
                 arrays[c] = pa.array(np.asarray(v, dtype=np.int64))
-            elif c in TEXT_COLUMNS or c in JSON_COLUMNS:
+            elif c in EMPTY_KEPT or c in JSON_COLUMNS:
                 arrays[c] = pa.array(v, pa.string())
             else:
                 arrays[c] = pa.array([None if x == "" else x for x in v], pa.string())
@@ -205,7 +206,7 @@ def write_columns(folder: Path, table: str, cols: dict[str, np.ndarray], fmt: st
             elif c in JSON_COLUMNS:
                 if v is not None:
                     out[c] = json.loads(v)
-            elif v is not None and (v != "" or c in TEXT_COLUMNS):
+            elif v is not None and (v != "" or c in EMPTY_KEPT):
                 out[c] = v
         return out
 
