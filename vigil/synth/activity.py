@@ -9,6 +9,7 @@ followers, advocates follow sellers to monitor them, adult fans follow adult cre
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -35,8 +36,8 @@ class Posts:
     text: list[str] = field(default_factory=list)
     tags: list[list[str]] = field(default_factory=list)
     reply_to: list[int] = field(default_factory=list)  # index into posts, -1
-    media: list[list[dict]] = field(default_factory=list)
-    mentions: list[list[int]] = field(default_factory=list)
+    media: list[str | None] = field(default_factory=list)  # the export's JSON list of media objects
+    mentions: list[tuple[int, ...]] = field(default_factory=list)
 
     def add(self, author, created, kind, text, tags=(), reply_to=-1, media=None, mentions=()) -> int:
         self.author.append(int(author))
@@ -45,8 +46,8 @@ class Posts:
         self.text.append(text)
         self.tags.append(None if tags is None else list(tags))
         self.reply_to.append(int(reply_to))
-        self.media.append(media or [])
-        self.mentions.append(list(mentions))
+        self.media.append(media)
+        self.mentions.append(tuple(mentions) if mentions else ())
         return len(self.author) - 1
 
     def __len__(self) -> int:
@@ -164,8 +165,12 @@ def _special_follows(rng, pop: Population, p: WorldParams, pi: int, srcs: list, 
     on = pop.plat == pi
     sellers_all = np.flatnonzero(on & np.isin(pop.kind, [K["seller"], K["backup_seller"]]))
     benign = np.flatnonzero(on & (pop.kind == K["benign"]))
+    # Members of each ring on this platform, in account order (one sort, not a scan per ring).
+    members = np.flatnonzero(on & (pop.ring >= 0))
+    members = members[np.argsort(pop.ring[members], kind="stable")]
+    ring_ptr = np.searchsorted(pop.ring[members], np.arange(pop.n_rings + 1))
     for r in range(pop.n_rings):
-        ring = np.flatnonzero(on & (pop.ring == r))
+        ring = members[ring_ptr[r]:ring_ptr[r + 1]]
         s = ring[np.isin(pop.kind[ring], [K["seller"], K["backup_seller"]])]
         f = ring[pop.kind[ring] == K["facilitator"]]
         b = ring[pop.kind[ring] == K["buyer"]]
@@ -174,10 +179,10 @@ def _special_follows(rng, pop: Population, p: WorldParams, pi: int, srcs: list, 
         add(*_pairs(rng, s, f, 0.5))
         add(*_pairs(rng, f, f, 0.6))
         # Buyers: sellers of their ring mostly, some of other rings.
+        away_pool = np.setdiff1d(sellers_all, s)
         for x in b:
             k = 1 + rng.poisson(max(p.buyer_sellers - 1, 0.1))
             home = rng.choice(s, size=min(len(s), int(np.ceil(k * 0.75))), replace=False) if len(s) else np.zeros(0, np.int64)
-            away_pool = np.setdiff1d(sellers_all, s)
             away = rng.choice(away_pool, size=min(len(away_pool), int(k - len(home))), replace=False) if len(away_pool) and k > len(home) else np.zeros(0, np.int64)
             tgt = np.concatenate([home, away]).astype(np.int64)
             add(np.full(len(tgt), x), tgt)
@@ -273,7 +278,7 @@ class PostMaker:
         self.media_counter = 0
 
     # media ------------------------------------------------------------------------------
-    def _media(self, n: int, known_rate: float, post_index: int) -> list[dict]:
+    def _media(self, n: int, known_rate: float, post_index: int) -> str:
         rng = self.rng
         out = []
         for _ in range(n):
@@ -294,14 +299,29 @@ class PostMaker:
             if rng.random() < 0.7:
                 item["md5"] = md5
             out.append(item)
-        return out
+        return json.dumps(out, separators=(",", ":"))
 
-    def _same_platform(self, pi: int) -> np.ndarray:
-        if not hasattr(self, "_plat_masks"):
-            self._plat_masks = {}
-        if pi not in self._plat_masks:
-            self._plat_masks[pi] = self.pop.plat == pi
-        return self._plat_masks[pi]
+    def _pool(self, pi: int, kinds: tuple[str, ...], ring: int | None = None) -> np.ndarray:
+        """Accounts of these kinds on platform pi (of one ring), in account order; computed once,
+        since promo pages and facilitators ask for the same pools post after post."""
+        if not hasattr(self, "_pools"):
+            self._pools: dict = {}
+            pop = self.pop
+            self._backups = {}
+            for b in np.flatnonzero(pop.backup_of >= 0):
+                self._backups.setdefault(int(pop.backup_of[b]), []).append(int(b))
+        key = (pi, kinds, ring)
+        if key not in self._pools:
+            pop = self.pop
+            m = (pop.plat == pi) & np.isin(pop.kind, [K[k] for k in kinds])
+            if ring is not None:
+                m &= pop.ring == ring
+            self._pools[key] = np.flatnonzero(m)
+        return self._pools[key]
+
+    def _backups_of(self, i: int) -> list[int]:
+        self._pool(0, ())
+        return self._backups.get(i, [])
 
     def _times(self, i: int, n: int) -> np.ndarray:
         lo = int(self.pop.created[i])
@@ -365,7 +385,7 @@ class PostMaker:
             media = None
             if has_media[j]:
                 self.media_counter += 1
-                media = [{"media_id": f"m{self.media_counter:09d}", "pdq": pdqs[mi], "md5": md5s[mi]}]
+                media = f'[{{"media_id":"m{self.media_counter:09d}","pdq":"{pdqs[mi]}","md5":"{md5s[mi]}"}}]'
                 mi += 1
             self.posts.add(a, t[j], "story" if story[j] else "post", text, tags if tags_field[j] else None, -1, media)
 
@@ -377,7 +397,7 @@ class PostMaker:
         ring = int(pop.ring[i])
         words = self.ring_words[ring] if ring >= 0 else self.t.v.code_words
         handle = pop.handles[i]
-        same_plat = self._same_platform(int(pop.plat[i])) if kind in ("facilitator", "benign_promo") else None
+        pi = int(pop.plat[i])
         for j, ts in enumerate(times):
             kind_p, mentions, tags, known = "post", [], None, 0.0
             if pro:
@@ -387,7 +407,7 @@ class PostMaker:
                                    f"{int(rng.integers(2, 15))} years at {rng.choice(COMPANIES)} today. Grateful."])
             elif kind == "seller":
                 last = j == n - 1
-                backups = np.flatnonzero(pop.backup_of == i) if pop.quiet_at[i] > 0 and last else []
+                backups = self._backups_of(i) if pop.quiet_at[i] > 0 and last else []
                 if last and len(backups) and rng.random() < p.backup_notice:
                     text = t.backup_notice(pop.handles[backups[0]])
                     mentions = [int(backups[0])]
@@ -410,16 +430,16 @@ class PostMaker:
                     text = t.interest_line(pop.interest[i])
             elif kind == "facilitator" and p.facilitator_benign and rng.random() < p.facilitator_benign:
                 # Promo pages also promote ordinary shops (cover and income).
-                pool = np.flatnonzero(same_plat & np.isin(pop.kind, [K["art_seller"], K["benign_promo"]]))
+                pool = self._pool(pi, ("art_seller", "benign_promo"))
                 handles = [pop.handles[x] for x in pool[:200]]
                 text, mentioned = t.promo_post(handles)
                 lookup = dict(zip(handles, pool[:200]))
                 mentions = [int(lookup[h]) for h in mentioned]
             elif kind == "facilitator":
-                pool = np.flatnonzero(same_plat & (pop.ring == ring) & np.isin(pop.kind, [K["seller"], K["backup_seller"]])
-                                      & (pop.created <= ts))
+                pool = self._pool(pi, ("seller", "backup_seller"), ring)
+                pool = pool[pop.created[pool] <= ts]
                 if len(pool) == 0:
-                    pool = np.flatnonzero(same_plat & np.isin(pop.kind, [K["seller"]]))
+                    pool = self._pool(pi, ("seller",))
                 handles = [pop.handles[x] for x in pool]
                 text, mentioned = t.facilitator_post(words, handles)
                 lookup = dict(zip(handles, pool))
@@ -431,7 +451,7 @@ class PostMaker:
             elif kind == "art_seller":
                 text = t.art_post(handle) if rng.random() < 0.6 else t.interest_line(pop.interest[i])
             elif kind == "benign_promo":
-                pool = np.flatnonzero(same_plat & (pop.kind == K["art_seller"]))
+                pool = self._pool(pi, ("art_seller",))
                 if len(pool) and rng.random() < 0.7:
                     handles = [pop.handles[x] for x in pool[:200]]
                     text, mentioned = t.promo_post(handles)

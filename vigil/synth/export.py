@@ -11,7 +11,6 @@ import csv
 import gzip
 import io
 import json
-from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -34,20 +33,12 @@ COLUMNS = {
     "edges": ["platform", "src", "dst", "kind", "created_at", "count"],
     "recommendations": ["platform", "viewer_id", "surface", "item_id", "item_kind", "query", "rank", "shown_at"],
 }
+# Free text (escaped for JSON, "" kept as an empty value) and columns holding JSON already (lists,
+# media objects: rendered once where they are made; written as is in JSON, as their text in CSV).
+TEXT_COLUMNS = {"handle", "display_name", "bio", "text", "query"}
+EMPTY_KEPT = TEXT_COLUMNS - {"query"}  # an empty query is no query: left out
+JSON_COLUMNS = {"links", "hashtags", "media"}
 BAD_TIMES = ["2024-13-45T99:00:00Z", "yesterday", "31/02/2024 10:00", "2024-02-30T10:00:00Z", "not-a-date"]
-
-
-def rfc3339(ts: np.ndarray, rng: np.random.Generator, variety: float = 0.1) -> np.ndarray:
-    """Timestamps as RFC 3339 text; a share written with an offset or with fractions (both valid)."""
-    base = np.datetime_as_string(np.asarray(ts, dtype="datetime64[s]"), unit="s")
-    out = np.char.add(base.astype(str), "Z").astype(object)
-    r = rng.random(len(ts))
-    off = r < variety / 2
-    frac = (r >= variety / 2) & (r < variety)
-    out[off] = np.char.add(base[off].astype(str), "+00:00")
-    ms = rng.integers(0, 1000, size=int(frac.sum()))
-    out[frac] = [f"{b}.{m:03d}Z" for b, m in zip(base[frac], ms)]
-    return out
 
 
 def _corrupt_json(table: str, rec: dict, rng: np.random.Generator) -> tuple[str, str]:
@@ -100,65 +91,9 @@ def _csv_cell(v) -> str:
     return str(v)
 
 
-def write_table(folder: Path, table: str, records: Iterable[dict], n: int, fmt: str, n_broken: int,
-                rng: np.random.Generator) -> list[str]:
-    """Stream n records into one table file; returns the truth lines `file:line reason` of the
-    broken lines inserted (before randomly chosen records)."""
-    name = f"{table}.{fmt}"
-    path = folder / name
-    if fmt == "parquet":
-        rows = list(records)
-        cols = COLUMNS[table]
-        pq.write_table(pa.Table.from_pylist([{c: r.get(c) for c in cols} for r in rows]), path, compression="zstd")
-        return []
-    n_broken = min(n_broken, max(0, n // 20))
-    at = set(rng.choice(n, size=n_broken, replace=False).tolist()) if n_broken else set()
-    truth: list[str] = []
-    line = 0
-    if fmt == "csv":
-        cols = COLUMNS[table]
-        with open(path, "w", newline="", encoding="utf-8") as f:
-            # Texts hold no newlines, so one record is one physical line.
-            w = csv.writer(f, lineterminator="\n")
-            w.writerow(cols)
-            line = 1
-            for i, rec in enumerate(records):
-                if i in at:
-                    bad, reason = _corrupt_csv(table, rec, rng)
-                    w.writerow([_csv_cell(bad.get(c)) for c in cols])
-                    line += 1
-                    truth.append(f"{name}:{line} {reason}")
-                w.writerow([_csv_cell(rec.get(c)) for c in cols])
-                line += 1
-        return truth
-    raw = open(path, "wb")
-    out = gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=3, mtime=0) if fmt == "jsonl.gz" else raw
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-    try:
-        chunk: list[str] = []
-        for i, rec in enumerate(records):
-            if i in at:
-                bad, reason = _corrupt_json(table, rec, rng)
-                chunk.append(bad)
-                line += 1
-                truth.append(f"{name}:{line} {reason}")
-            chunk.append(dumps(rec))
-            line += 1
-            if len(chunk) >= 20000:
-                out.write(("\n".join(chunk) + "\n").encode("utf-8"))
-                chunk = []
-        if chunk:
-            out.write(("\n".join(chunk) + "\n").encode("utf-8"))
-    finally:
-        if out is not raw:
-            out.close()
-        raw.close()
-    return truth
-
-
 def _rfc3339_arrow(ts: np.ndarray, rng: np.random.Generator, variety: float = 0.05) -> pa.Array:
     """Epoch seconds as RFC 3339 text in Arrow; a share with an offset or fractions (both valid)."""
-    base = pa.array(np.datetime_as_string(ts.astype("datetime64[s]"), unit="s"))
+    base = pc.strftime(pa.array(np.asarray(ts, dtype=np.int64), pa.timestamp("s")), format="%Y-%m-%dT%H:%M:%S")
     r = rng.random(len(ts))
     suffix = np.full(len(ts), "Z", dtype=object)
     suffix[r < variety / 2] = "+00:00"
@@ -168,16 +103,18 @@ def _rfc3339_arrow(ts: np.ndarray, rng: np.random.Generator, variety: float = 0.
 
 
 def _json_fragment(name: str, col: pa.Array) -> pa.Array:
-    """`"name":value` per row (null where the value is null or empty, so the key is left out)."""
+    """`"name":value` per row (null where the value is missing, so the key is left out)."""
     key = pa.scalar(f'"{name}":')
     if pa.types.is_integer(col.type):
         return pc.binary_join_element_wise(key, pc.cast(col, pa.string()), "")
-    if name != "query":  # ids, kinds, timestamps: nothing to escape
+    if name in JSON_COLUMNS:
+        return pc.binary_join_element_wise(key, col, "")
+    if name not in TEXT_COLUMNS:  # ids, kinds, timestamps: nothing to escape
         col = pc.if_else(pc.equal(col, ""), pa.scalar(None, pa.string()), col)
         return pc.binary_join_element_wise(pa.scalar(f'"{name}":"'), col, pa.scalar('"'), "")
     enc = pc.dictionary_encode(col)
-    # JSON-escape each distinct value once (ids, kinds and queries repeat a lot).
-    values = pa.array([json.dumps(v, ensure_ascii=False) if v else None for v in enc.dictionary.to_pylist()],
+    # JSON-escape each distinct value once (kinds and queries repeat a lot).
+    values = pa.array([None if v is None else json.dumps(v, ensure_ascii=False) for v in enc.dictionary.to_pylist()],
                       pa.string())
     return pc.binary_join_element_wise(key, pc.take(values, enc.indices), "")
 
@@ -191,28 +128,60 @@ def _lines_buffer(lines: pa.Array) -> tuple[np.ndarray, memoryview]:
     return offsets, memoryview(arr.buffers()[2])
 
 
+class Coded:
+    """A column as codes into labels (`labels[codes]`), made into values a batch at a time: a big
+    table's ids and names stay one array of ints instead of one object reference per row."""
+
+    def __init__(self, labels, codes: np.ndarray):
+        self.labels, self.codes = np.asarray(labels, dtype=object), np.asarray(codes)
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def __getitem__(self, key):
+        return self.labels[self.codes[key]]
+
+
+def _kind_of(col) -> str:
+    """The numpy dtype kind of a column's values (without making a Coded column's values)."""
+    return "O" if isinstance(col, Coded) else np.asarray(col).dtype.kind
+
+
 BATCH_ROWS = 200_000  # rows rendered at a time: bounds memory on big worlds
 
 
 def write_columns(folder: Path, table: str, cols: dict[str, np.ndarray], fmt: str, n_broken: int,
                   rng: np.random.Generator) -> list[str]:
-    """Like write_table, for big tables held as columns (edges, recommendations), rendered in Arrow
-    batch by batch. Empty strings and None are missing values: left out of JSON, empty in CSV."""
+    """Stream a table held as columns into one file, rendered in Arrow batch by batch; returns the
+    truth lines `file:line reason` of the broken lines inserted (before randomly chosen records).
+
+    None is a missing value: left out of JSON, empty in CSV; so is "" except in EMPTY_KEPT.
+    Columns beyond the contract's (an exporter's extras) go to JSON only: CSV has a fixed header."""
     names = [c for c in COLUMNS[table] if c in cols]
+    if fmt != "csv":
+        names += [c for c in cols if c not in COLUMNS[table]]
     name = f"{table}.{fmt}"
     path = folder / name
     n = len(cols[names[0]])
 
-    times = {c for c in names if c in TIME_FIELD.values() and np.asarray(cols[c]).dtype.kind in "iu"}
+    kinds = {c: _kind_of(cols[c]) for c in names}
+    times = {c for c in names if c in TIME_FIELD.values() and kinds[c] in "iu"}
+    labels = {c: pa.array([None if x == "" and c not in EMPTY_KEPT else x for x in cols[c].labels], pa.string())
+              for c in names if isinstance(cols[c], Coded)}
 
     def batch(lo: int, hi: int) -> pa.Table:
         arrays = {}
         for c in names:
+            if isinstance(cols[c], Coded):  # looked up in Arrow: no Python object per row
+                arrays[c] = pc.take(labels[c], pa.array(cols[c].codes[lo:hi]))
+                continue
             v = cols[c][lo:hi]
             if c in times:  # epoch seconds -> RFC 3339 text, formatted a batch at a time
                 arrays[c] = _rfc3339_arrow(np.asarray(v), rng)
-            elif np.asarray(v).dtype.kind in "iu":
+            elif kinds[c] in "iu":
                 arrays[c] = pa.array(np.asarray(v, dtype=np.int64))
+            elif c in EMPTY_KEPT or c in JSON_COLUMNS:
+                arrays[c] = pa.array(v, pa.string())
             else:
                 arrays[c] = pa.array([None if x == "" else x for x in v], pa.string())
         return pa.table(arrays)
@@ -232,14 +201,17 @@ def write_columns(folder: Path, table: str, cols: dict[str, np.ndarray], fmt: st
             v = cols[c][i]
             if c in times:
                 out[c] = str(np.datetime_as_string(np.datetime64(int(v), "s"), unit="s")) + "Z"
-            elif np.asarray(cols[c]).dtype.kind in "iu":
+            elif kinds[c] in "iu":
                 out[c] = int(v)
-            elif v not in ("", None):
+            elif c in JSON_COLUMNS:
+                if v is not None:
+                    out[c] = json.loads(v)
+            elif v is not None and (v != "" or c in EMPTY_KEPT):
                 out[c] = v
         return out
 
     raw = open(path, "wb")
-    out = gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=3, mtime=0) if fmt == "jsonl.gz" else raw
+    out = gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=1, mtime=0) if fmt == "jsonl.gz" else raw
     inserted = 0
     try:
         if n == 0 and fmt == "csv":

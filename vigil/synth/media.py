@@ -56,30 +56,36 @@ def pdq_of(img: Image.Image) -> tuple[str, int]:
 
 
 def draw_abstract(rng: np.random.Generator, size: int = 192) -> Image.Image:
-    """An abstract picture: a two-colour gradient with a few random shapes."""
-    c0, c1 = rng.integers(0, 256, size=(2, 3))
-    t = np.linspace(0, 1, size)[:, None, None]
-    if rng.random() < 0.5:
-        grad = (c0 * (1 - t) + c1 * t).repeat(size, axis=1)
-    else:
-        grad = (c0 * (1 - t) + c1 * t).transpose(1, 0, 2).repeat(size, axis=0)
-    img = Image.fromarray(grad.astype(np.uint8), "RGB")
+    """An abstract picture: a two-colour gradient with a few random shapes.
+
+    All of a picture's random numbers come from two draws (not one per coordinate): a world draws
+    a million of these, and a scalar draw costs more than the shape it places."""
+    c = rng.integers(0, 256, size=6)
+    n_shapes = int(rng.integers(3, 9))
+    u = rng.random((n_shapes, 16))
+    t = np.linspace(0, 1, size)[:, None]
+    line = (c[:3] * (1 - t) + c[3:] * t).astype(np.uint8)  # size x 3
+    strip = Image.fromarray(np.ascontiguousarray(line[:, None, :] if u[0, 15] < 0.5 else line[None, :, :]), "RGB")
+    img = strip.resize((size, size), Image.Resampling.NEAREST)  # stretched in C, not built in numpy
     d = ImageDraw.Draw(img)
-    for _ in range(int(rng.integers(3, 9))):
-        x0, y0 = rng.integers(-size // 4, size, size=2)
-        w, h = rng.integers(size // 8, size // 1.5, size=2)
-        box = [int(x0), int(y0), int(x0 + w), int(y0 + h)]
-        col = tuple(int(c) for c in rng.integers(0, 256, size=3))
-        shape = int(rng.integers(4))
+
+    def between(v, lo, hi):  # an integer in [lo, hi) from a uniform draw
+        return int(lo + v * (hi - lo))
+
+    for r in u:
+        x0, y0 = between(r[0], -size // 4, size), between(r[1], -size // 4, size)
+        w, h = between(r[2], size // 8, size // 1.5), between(r[3], size // 8, size // 1.5)
+        box = [x0, y0, x0 + w, y0 + h]
+        col = (between(r[4], 0, 256), between(r[5], 0, 256), between(r[6], 0, 256))
+        shape = between(r[7], 0, 4)
         if shape == 0:
             d.ellipse(box, fill=col)
         elif shape == 1:
             d.rectangle(box, fill=col)
         elif shape == 2:
-            pts = [tuple(int(v) for v in rng.integers(0, size, size=2)) for _ in range(3)]
-            d.polygon(pts, fill=col)
+            d.polygon([(between(r[8 + 2 * k], 0, size), between(r[9 + 2 * k], 0, size)) for k in range(3)], fill=col)
         else:
-            d.line(box, fill=col, width=int(rng.integers(3, 14)))
+            d.line(box, fill=col, width=between(r[14], 3, 14))
     return img
 
 

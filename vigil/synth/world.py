@@ -16,7 +16,6 @@ import shutil
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -25,9 +24,10 @@ import yaml
 from vigil.progress import task
 from vigil.synth import media as M
 from vigil.synth.activity import COMPANIES, EDGE_KINDS, JOBS, PostMaker, add_comments, follow_graph, interactions
-from vigil.synth.export import rfc3339, write_columns, write_table
+from vigil.synth.export import Coded, write_columns
 from vigil.synth.params import as_dict, draw_params
-from vigil.synth.population import (AVATAR_DEFAULT, AVATAR_NONE, AVATAR_OWN, AVATAR_STOCK, KINDS, K,
+from vigil.synth.pictures import Pictures, profile_pictures
+from vigil.synth.population import (AVATAR_DEFAULT, AVATAR_NONE, AVATAR_STOCK, KINDS, K,
                                     NETWORK_KINDS, Population, assign_avatars, assign_interests, build_population,
                                     make_ids, make_names)
 from vigil.synth.recommend import recommend
@@ -128,7 +128,7 @@ def generate_world(out_dir: Path, accounts: int = 6000, seed: int = 7, images: b
         recs = recommend(rng, pop, p, posts, fsrc, fdst, surfaces)
         lap("recommendations")
         bar.advance()
-        pics = _profile_pictures(rng, pop, p, export, by_person, buyer_link)
+        pics = profile_pictures(rng, pop, p, export, by_person, buyer_link)
         lap("images")
         bar.advance()
 
@@ -148,13 +148,15 @@ def generate_world(out_dir: Path, accounts: int = 6000, seed: int = 7, images: b
         parent = np.asarray(posts.reply_to, dtype=np.int64)
         # A post of a missing account is missing too, and so is a comment under it.
         post_out = ~missing[author] & ((parent < 0) | ~missing[author[np.maximum(parent, 0)]])
-        reject_lines += write_table(export, "accounts", _account_records(rng, pop, pics, fol_deg, missing),
-                                    int((~missing).sum()), formats["accounts"], broken.get("accounts", 0), rng)
-        reject_lines += write_table(export, "posts", _post_records(rng, pop, posts, post_ids, post_out),
-                                    int(post_out.sum()), formats["posts"], broken.get("posts", 0), rng)
+        reject_lines += write_columns(export, "accounts", _account_columns(rng, pop, pics, fol_deg, missing),
+                                      formats["accounts"], broken.get("accounts", 0), rng)
+        reject_lines += write_columns(export, "posts", _post_columns(rng, pop, posts, post_ids, post_out),
+                                      formats["posts"], broken.get("posts", 0), rng)
         lap("write_accounts_posts")
         bar.advance()
+        edge_kinds = np.bincount(np.concatenate(edges.kind), minlength=len(EDGE_KINDS)) if edges.kind else np.zeros(len(EDGE_KINDS), int)
         e_cols, n_external, (fsrc_out, fdst_out) = _edge_columns(rng, pop, edges, p)
+        del edges  # its columns are in e_cols now
         reject_lines += write_columns(export, "edges", e_cols, formats["edges"], broken.get("edges", 0), rng)
         r_cols = _rec_columns(rng, pop, recs, post_ids)
         reject_lines += write_columns(export, "recommendations", r_cols, formats["recommendations"],
@@ -173,7 +175,7 @@ def generate_world(out_dir: Path, accounts: int = 6000, seed: int = 7, images: b
         _write_truth(truth_dir, pop, pics, by_person, seeds, posts, post_ids, maker.truth_media, fsrc_out, fdst_out,
                      recs, reject_lines, vocab, ring_words, missing, post_out)
         lap("total")
-        summary = _summary(seed, p, pop, posts, edges, recs, formats, reject_lines, timings, n_external, vocab)
+        summary = _summary(seed, p, pop, posts, edge_kinds, recs, formats, reject_lines, timings, n_external, vocab)
         summary["partial_export"] = {"missing_accounts": int(missing.sum()), "posts_left_out": int((~post_out).sum()),
                                      "edges_exported": len(e_cols["src"])}
         summary["peak_rss_mb"] = peak_mb
@@ -269,117 +271,6 @@ def _bios(rng, pop: Population, texts: Texts, ring_words, by_person) -> dict[int
     return buyer_link
 
 
-# --- profile pictures -----------------------------------------------------------------------
-
-
-@dataclass
-class Pictures:
-    path: list[str | None]
-    pdq: list[str | None]  # known for accounts given by hash and for accounts of multi-account people
-    relation: dict[int, str]  # account -> copy | mirror | different (relative to the person's first picture)
-    default_pdq: str = ""
-
-
-def _profile_pictures(rng, pop: Population, p, export: Path, by_person, buyer_link) -> Pictures:
-    images = p.images
-    paths: list[str | None] = [None] * pop.n
-    pdqs: list[str | None] = [None] * pop.n
-    relation: dict[int, str] = {}
-    media_dir = export / "media"
-    default_img = M.draw_default_avatar()
-    default_pdq = M.pdq_of(M.recompress(default_img, 90))[0]
-    stock_img = M.draw_abstract(np.random.default_rng(int(rng.integers(1 << 31))))
-    stock_pdq = M.pdq_of(M.recompress(stock_img, 90))[0]
-    mode = [pl.image_mode for pl in pop.platforms]
-    as_file = np.array([images and (mode[pl] == "file" or (mode[pl] == "mixed" and r < 0.5))
-                        for pl, r in zip(pop.plat, rng.random(pop.n))])
-    if images:
-        media_dir.mkdir(parents=True, exist_ok=True)
-        for pl in pop.platforms:
-            (media_dir / pl.name).mkdir(exist_ok=True)
-        default_img.save(media_dir / "default_avatar.png")
-
-    def rel_path(i: int) -> str:
-        return f"media/{pop.platforms[pop.plat[i]].name}/{pop.ids[i]}.jpg"
-
-    def save(i: int, img) -> str:
-        path = rel_path(i)
-        img.convert("RGB").save(export / path, "JPEG", quality=int(rng.integers(60, 92)))
-        return path
-
-    def file_pdq(path: str) -> str:
-        from PIL import Image
-        with Image.open(export / path) as im:
-            return M.pdq_of(im)[0]
-
-    multi = {i for accs in by_person.values() for i in accs}
-    first_of_person: dict[int, int] = {}
-    base_img: dict[int, object] = {}
-    base_pdq: dict[int, str] = {}
-    todo = [i for i in range(pop.n) if pop.avatar[i] == AVATAR_OWN]
-    with task("profile pictures", total=len(todo)) as bar:
-        for i in range(pop.n):
-            av = pop.avatar[i]
-            if av == AVATAR_NONE:
-                continue
-            if av == AVATAR_DEFAULT:
-                if as_file[i]:
-                    paths[i] = "media/default_avatar.png"
-                pdqs[i] = default_pdq
-                continue
-            if av == AVATAR_STOCK:
-                if as_file[i]:
-                    paths[i] = save(i, M.copy_of(stock_img, rng, False))
-                    pdqs[i] = file_pdq(paths[i])
-                else:
-                    pdqs[i] = M.flip_bits(stock_pdq, int(rng.integers(0, 12)), rng)
-                continue
-            bar.advance()
-            person = int(pop.person[i])
-            if i not in multi:
-                if as_file[i]:
-                    paths[i] = save(i, M.draw_abstract(rng, 128))
-                else:
-                    pdqs[i] = M.random_hex(rng, 1, 32)[0]
-                continue
-            if person not in first_of_person:
-                first_of_person[person] = i
-                if images:
-                    base_img[person] = M.draw_abstract(rng, 192)
-                    if as_file[i]:
-                        paths[i] = save(i, base_img[person])
-                        pdqs[i] = file_pdq(paths[i])
-                    else:
-                        pdqs[i] = M.pdq_of(M.recompress(base_img[person], 85))[0]
-                else:
-                    pdqs[i] = M.random_hex(rng, 1, 32)[0]
-                base_pdq[person] = pdqs[i]
-                continue
-            # A later account of the same person: a copy, a mirrored copy, or another picture.
-            want_copy, mirror, gentle = 0.7, 0.1, False
-            if pop.kind[i] == K["buyer_identity"]:
-                linked = any(buyer_link.get(j, False) for j in by_person[person])
-                want_copy, mirror, gentle = (0.5, 0.1, False) if linked else (1.0, 0.0, True)
-            r = rng.random()
-            rel = "different" if r >= want_copy else ("mirror" if rng.random() < mirror else "copy")
-            relation[i] = rel
-            if images:
-                img = (M.draw_abstract(rng, 192) if rel == "different"
-                       else M.copy_of(base_img[person], rng, rel == "mirror", gentle))
-                if as_file[i]:
-                    paths[i] = save(i, img)
-                    pdqs[i] = file_pdq(paths[i])
-                else:
-                    pdqs[i] = M.pdq_of(img)[0]
-            else:
-                if rel == "copy":
-                    k = int(np.clip(rng.gamma(4.0, 7.0), 2, 80)) if not gentle else int(rng.integers(4, 24))
-                    pdqs[i] = M.flip_bits(base_pdq[person], k, rng)
-                else:
-                    pdqs[i] = M.random_hex(rng, 1, 32)[0]
-    return Pictures(paths, pdqs, relation, default_pdq)
-
-
 # --- records ----------------------------------------------------------------------------------
 
 
@@ -412,75 +303,71 @@ def _missing_accounts(rng, pop: Population, share: float, by_person) -> np.ndarr
     return missing
 
 
-def _account_records(rng, pop: Population, pics: Pictures, degs, missing: np.ndarray | None = None) -> Iterator[dict]:
+def _json_list(values) -> str | None:
+    return json.dumps(values, ensure_ascii=False, separators=(",", ":")) if values else None
+
+
+def _account_columns(rng, pop: Population, pics: Pictures, degs, missing: np.ndarray) -> dict[str, np.ndarray]:
+    """The accounts table as columns, in export order (by platform, shuffled within)."""
     indeg, outdeg = degs
-    created = rfc3339(pop.created, rng)
     order = rng.permutation(pop.n)
     order = order[np.argsort(pop.plat[order], kind="stable")]
     extra_lang = rng.random(pop.n) < 0.3
     noise = rng.poisson(3, size=pop.n)
-    langs = ["en", "es", "pt", "fr", "de", "tr", "ja", "id"]
-    lang = rng.integers(0, len(langs), size=pop.n)
-    for i in order:
-        if missing is not None and missing[i]:
-            continue
-        r = {"platform": pop.platforms[pop.plat[i]].name, "account_id": pop.ids[i], "handle": pop.handles[i],
-             "display_name": pop.display[i], "bio": pop.bios[i], "created_at": created[i],
-             "followers_count": int(indeg[i] + noise[i]), "following_count": int(outdeg[i])}
-        if pop.links[i]:
-            r["links"] = pop.links[i]
-        if pics.path[i]:
-            r["profile_image"] = pics.path[i]
-        elif pics.pdq[i]:
-            r["profile_image_pdq"] = pics.pdq[i]
-        if extra_lang[i]:
-            r["lang"] = langs[lang[i]]
-        yield r
+    langs = np.asarray(["en", "es", "pt", "fr", "de", "tr", "ja", "id"], dtype=object)
+    lang = np.where(extra_lang, langs[rng.integers(0, len(langs), size=pop.n)], None)
+    order = order[~missing[order]]
+    obj = lambda values: np.asarray(values, dtype=object)[order]  # noqa: E731
+    path = obj(pics.path)
+    pdq = obj(pics.pdq)
+    pdq[path != None] = None  # noqa: E711 (object array): a file's hash is the reader's to compute
+    return {"platform": np.asarray([pl.name for pl in pop.platforms], dtype=object)[pop.plat[order]],
+            "account_id": obj(pop.ids), "handle": obj(pop.handles), "display_name": obj(pop.display),
+            "bio": obj(pop.bios), "created_at": pop.created[order],
+            "links": np.asarray([_json_list(pop.links[i]) for i in order.tolist()], dtype=object),
+            "followers_count": (indeg + noise)[order].astype(np.int64), "following_count": outdeg[order].astype(np.int64),
+            "profile_image": path, "profile_image_pdq": pdq, "lang": lang[order]}
 
 
-def _post_records(rng, pop: Population, posts, post_ids: list[str], keep: np.ndarray | None = None) -> Iterator[dict]:
-    created = rfc3339(np.asarray(posts.created, dtype=np.int64), rng)
-    order = np.argsort(np.asarray(posts.created), kind="stable")
-    client = rng.random(len(order)) < 0.05
-    for j in order:
-        if keep is not None and not keep[j]:
-            continue
-        a = posts.author[j]
-        r = {"platform": pop.platforms[pop.plat[a]].name, "post_id": post_ids[j], "account_id": pop.ids[a],
-             "created_at": created[j], "kind": posts.kind[j], "text": posts.text[j]}
-        if posts.tags[j]:
-            r["hashtags"] = posts.tags[j]
-        if posts.reply_to[j] >= 0:
-            r["reply_to"] = post_ids[posts.reply_to[j]]
-        if posts.media[j]:
-            r["media"] = posts.media[j]
-        if client[j]:
-            r["client"] = "web"
-        yield r
+def _post_columns(rng, pop: Population, posts, post_ids: list[str], keep: np.ndarray) -> dict[str, np.ndarray]:
+    """The posts table as columns, in export order (by time)."""
+    created = np.asarray(posts.created, dtype=np.int64)
+    order = np.argsort(created, kind="stable")
+    client = np.where(rng.random(len(order)) < 0.05, "web", None)
+    order = order[keep[order]]
+    author = np.asarray(posts.author, dtype=np.int64)[order]
+    reply = np.asarray(posts.reply_to, dtype=np.int64)[order]
+    pids = np.asarray(post_ids, dtype=object)
+    obj = lambda values: np.asarray(values, dtype=object)[order]  # noqa: E731
+    return {"platform": np.asarray([pl.name for pl in pop.platforms], dtype=object)[pop.plat[author]],
+            "post_id": pids[order], "account_id": np.asarray(pop.ids, dtype=object)[author],
+            "created_at": created[order], "kind": obj(posts.kind), "text": obj(posts.text),
+            "hashtags": np.asarray([_json_list(posts.tags[j]) for j in order.tolist()], dtype=object),
+            "reply_to": np.where(reply >= 0, pids[np.maximum(reply, 0)], None),
+            "media": obj(posts.media), "client": client[order]}
 
 
-def _edge_columns(rng, pop: Population, edges, p) -> tuple[dict[str, list], int, tuple[np.ndarray, np.ndarray]]:
+def _edge_columns(rng, pop: Population, edges, p) -> tuple[dict, int, tuple[np.ndarray, np.ndarray]]:
     """Edge columns as exported, their count of follows to outside accounts, and the exported
     follows (global indices), from which the audit truth is computed."""
     src, dst, kind, t, count = edges.arrays()
     if p.edge_keep < 1.0:  # a partial export: a share of every kind of edge is not in it
         keep = rng.random(len(src)) < p.edge_keep
         src, dst, kind, t, count = src[keep], dst[keep], kind[keep], t[keep], count[keep]
-    kind = np.asarray(EDGE_KINDS, dtype=object)[kind]
     # An export is a slice of a platform: a few follows point at accounts outside it.
-    fol = np.flatnonzero(kind == "follow")
+    fol = np.flatnonzero(kind == EDGE_KINDS.index("follow"))
     n_ext = int(len(fol) * p.external_edges)
     ext_src = rng.choice(fol, size=n_ext) if n_ext else np.zeros(0, np.int64)
     order = rng.permutation(len(src))
     ids = np.asarray(pop.ids, dtype=object)
-    plat_names = np.asarray([pl.name for pl in pop.platforms], dtype=object)
-    times = t  # epoch seconds: the writer formats them batch by batch
+    plat_names = [pl.name for pl in pop.platforms]
     ext_dst = np.asarray([f"x{int(x)}" for x in rng.integers(10**9, 10**10, size=n_ext)], dtype=object)
-    cols = {"platform": np.concatenate([plat_names[pop.plat[src[order]]], plat_names[pop.plat[src[ext_src]]]]),
-            "src": np.concatenate([ids[src[order]], ids[src[ext_src]]]),
-            "dst": np.concatenate([ids[dst[order]], ext_dst]),
-            "kind": np.concatenate([kind[order], np.full(n_ext, "follow", dtype=object)]),
-            "created_at": np.concatenate([times[order], times[ext_src]]),
+    src_rows = np.concatenate([src[order], src[ext_src]])
+    cols = {"platform": Coded(plat_names, pop.plat[src_rows]),
+            "src": Coded(ids, src_rows),
+            "dst": Coded(np.concatenate([ids, ext_dst]), np.concatenate([dst[order], pop.n + np.arange(n_ext)])),
+            "kind": Coded(EDGE_KINDS, np.concatenate([kind[order], np.full(n_ext, EDGE_KINDS.index("follow"), np.int8)])),
+            "created_at": np.concatenate([t[order], t[ext_src]]),  # epoch seconds: formatted batch by batch
             "count": np.concatenate([count[order], np.ones(n_ext, dtype=np.int64)])}
     return cols, n_ext, (src[fol], dst[fol])
 
@@ -661,22 +548,20 @@ def _image_relation(pop: Population, pics: Pictures, a: int, b: int) -> tuple[st
     return image, dist
 
 
-def _summary(seed, p, pop: Population, posts, edges, recs, formats, reject_lines, timings, n_external, vocab) -> dict:
+def _summary(seed, p, pop: Population, posts, edge_kinds: np.ndarray, recs, formats, reject_lines, timings, n_external, vocab) -> dict:
     counts: dict[str, dict[str, int]] = {}
     for pi, pl in enumerate(pop.platforms):
         kinds = defaultdict(int)
         for i in pop.on(pi):
             kinds[truth_kind(pop, i)] += 1
         counts[pl.name] = dict(sorted(kinds.items()))
-    _, _, codes, _, _ = edges.arrays()
-    ekind = np.asarray(EDGE_KINDS, dtype=object)[codes]
     return {
         "generator": "vigil.synth", "seed": seed, "params": as_dict(p),
         "platforms": [{"name": pl.name, "role": pl.role, "id_style": pl.id_style, "image_mode": pl.image_mode}
                       for pl in pop.platforms],
         "n_rings": pop.n_rings, "formats": formats, "counts": counts,
-        "rows": {"accounts": pop.n, "posts": len(posts), "edges": int(len(ekind)) + n_external,
-                 "edges_by_kind": {k: int((ekind == k).sum()) for k in np.unique(ekind)},
+        "rows": {"accounts": pop.n, "posts": len(posts), "edges": int(edge_kinds.sum()) + n_external,
+                 "edges_by_kind": {k: int(c) for k, c in sorted(zip(EDGE_KINDS, edge_kinds)) if c},
                  "recommendations": int(len(recs.viewer))},
         "rejects": len(reject_lines), "emergent": vocab.emergent,
         "misspellings": dict(sorted(vocab.misspellings.items())[:50]),
