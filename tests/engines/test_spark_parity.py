@@ -1,5 +1,5 @@
 """Both engines on the sample world and on a small world of the `hard` preset (partial export,
-hidden network, another seed): identical roles, links (evidence text included), rejects and
+hidden network, another seed): identical roles, graph scope, features and communities, links (evidence text included), rejects and
 terms, scores within 1e-6, audit within 1e-9, and the tables the Spark stages wrote equal row
 for row; and the default path never imports pyspark."""
 
@@ -48,8 +48,9 @@ def _investigate(export: Path, world: Path, out: Path, *extra: str) -> Path:
     return out
 
 
-SPARK_RUN = ("signals", "media")
-SPARK_TABLES = ("signal_hits", "account_signals", "media_matches", "media_accounts", "profile_hashes", "media_problems")
+SPARK_RUN = ("signals", "media", "graph")
+SPARK_TABLES = ("signal_hits", "account_signals", "media_matches", "media_accounts", "profile_hashes", "media_problems",
+                "graph_scope", "graph_features", "communities")
 SPARK = ("--engine", "spark", "--master", "local[2]")
 
 
@@ -124,3 +125,6 @@ def test_spark_engine_matches_embedded(request, world: str):
     for table in SPARK_TABLES:  # what the Spark stages wrote, row for row in the same order
         a, b = (pq.read_table(r / "workspace" / f"{table}.parquet") for r in (emb_run, spark_run))
         assert a.schema == b.schema and a.to_pylist() == b.to_pylist(), f"workspace table {table} differs"
+    a, b = (pq.read_table(r / "workspace" / "scores.parquet").to_pylist() for r in (emb_run, spark_run))
+    assert [{**r, "score": None} for r in a] == [{**r, "score": None} for r in b], "workspace scores differ"
+    assert max(abs(r["score"] - s["score"]) for r, s in zip(a, b)) <= SCORE_TOL
