@@ -182,7 +182,12 @@ def _run_stages(opts: RunOptions, out: Path, lexicon, bank, seeds, t_start: floa
     with _timed(summary, "graph"):
         from vigil.graph.model import load_model
 
-        summary.stages["graph"] = graph.run_graph(ws, model=load_model(ws))
+        if spark is not None:
+            from vigil.engines.spark import run_spark_stage
+
+            summary.stages["graph"] = run_spark_stage("graph", spark, ws, model=load_model(ws))
+        else:
+            summary.stages["graph"] = graph.run_graph(ws, model=load_model(ws))
     with _timed(summary, "terms"):
         terms = signals.discover_terms(ws, lexicon)
         ws.write("terms", terms)

@@ -164,6 +164,9 @@ COMMUNITIES = pa.schema([
     ("sellers", pa.int64()), ("buyers", pa.int64()), ("facilitators", pa.int64()),
     ("top_signals", pa.string()), ("summary", pa.string()),
 ])
+# graph_scope: the accounts the graph stage scored, in crawl order: the hop that reached each (0:
+# the start set) and its crawl priority (both null when every account was scored).
+GRAPH_SCOPE = pa.schema(PLATFORM_KEY + [("hop", pa.int32()), ("priority", pa.float64())])
 # graph_features: the key, one float64 column per vigil.graph.roles.FEATURES and `rule_role`
 # (the scorer's refit reads them); only the key and `rule_role` are fixed here.
 GRAPH_FEATURES = pa.schema(PLATFORM_KEY + [("rule_role", pa.string())])
@@ -200,6 +203,7 @@ TABLES: dict[str, pa.Schema] = {
     "profile_hashes": PROFILE_HASHES,
     "scores": SCORES,
     "communities": COMMUNITIES,
+    "graph_scope": GRAPH_SCOPE,
     "graph_features": GRAPH_FEATURES,
     "links": LINKS,
     "link_candidates": LINK_CANDIDATES,

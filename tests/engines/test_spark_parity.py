@@ -1,7 +1,8 @@
 """Both engines on the sample world and on a small world of the `hard` preset (partial export,
-hidden network, another seed): identical roles, links (evidence text included), rejects and
-terms, scores within 1e-6, audit within 1e-9, and the tables the Spark stages wrote (the
-ingested tables included) equal row for row; and the default path never imports pyspark."""
+hidden network, another seed): identical roles, graph scope, features and communities, links
+(evidence text included), rejects and terms, scores within 1e-6, audit within 1e-9, and the tables
+the Spark stages wrote (the ingested tables included) equal row for row; and the default path
+never imports pyspark."""
 
 from __future__ import annotations
 
@@ -53,7 +54,7 @@ def _investigate(export: Path, world: Path, out: Path, *extra: str) -> Path:
 SPARK_RUN = SPARK_STAGES
 INGESTED = ("accounts", "posts", "edges", "recommendations")
 SPARK_TABLES = INGESTED + ("signal_hits", "account_signals", "media_matches", "media_accounts", "profile_hashes",
-                           "media_problems", "link_candidates", "links")
+                           "media_problems", "graph_scope", "graph_features", "communities", "link_candidates", "links")
 SPARK = ("--engine", "spark", "--master", "local[2]")
 
 
@@ -128,3 +129,6 @@ def test_spark_engine_matches_embedded(request, world: str):
     for table in SPARK_TABLES:  # what the Spark stages wrote, row for row in the same order
         a, b = (pq.read_table(r / "workspace" / f"{table}.parquet") for r in (emb_run, spark_run))
         assert a.schema == b.schema and a.to_pylist() == b.to_pylist(), f"workspace table {table} differs"
+    a, b = (pq.read_table(r / "workspace" / "scores.parquet").to_pylist() for r in (emb_run, spark_run))
+    assert [{**r, "score": None} for r in a] == [{**r, "score": None} for r in b], "workspace scores differ"
+    assert max(abs(r["score"] - s["score"]) for r, s in zip(a, b)) <= SCORE_TOL

@@ -32,6 +32,7 @@ class AccountGraph:
     account_id: np.ndarray  # object array of account ids per code
     mats: dict[str, sp.csr_matrix] = field(default_factory=dict)
     _t: dict[str, sp.csr_matrix] = field(default_factory=dict)
+    _und: sp.csr_matrix | None = None
 
     @property
     def n(self) -> int:
@@ -51,11 +52,17 @@ class AccountGraph:
         return self._t[kind]
 
     def undirected(self, kinds: tuple[str, ...] = EDGE_KINDS, binary: bool = True) -> sp.csr_matrix:
-        """Symmetric adjacency over the given kinds (any interaction links two accounts)."""
+        """Symmetric adjacency over the given kinds (any interaction links two accounts); the
+        default (every kind, binary) is built once."""
+        default = tuple(kinds) == EDGE_KINDS and binary
+        if default and self._und is not None:
+            return self._und
         a = sum((self.mats[k] for k in kinds), sp.csr_matrix((self.n, self.n), dtype=np.float32))
         a = (a + a.T).tocsr()
         if binary:
             a.data[:] = 1.0
+        if default:
+            self._und = a
         return a
 
 
@@ -66,38 +73,29 @@ def _key(platform: pa.ChunkedArray, ids: pa.ChunkedArray, single: bool) -> pa.Ch
     return pc.binary_join_element_wise(platform.cast(pa.string()), ids.cast(pa.string()), KEY_SEP)
 
 
-def load_graph(ws: Workspace, con) -> AccountGraph:
-    """Code the accounts (Arrow hash dictionary: accounts first, then unknown edge endpoints) and
-    build one sparse matrix per edge kind; also registers `nodes(platform, account_id, code)` in
-    `con` for the joins of the later steps."""
-    acc = (pq.read_table(ws.path("accounts"), columns=["platform", "account_id"])
-           if ws.has("accounts") else pa.table({"platform": pa.array([], pa.string()),
-                                                 "account_id": pa.array([], pa.string())}))
-    edges = (pq.read_table(ws.path("edges"), columns=["platform", "src", "dst", "kind", "count"],
-                           read_dictionary=["platform", "kind"]) if ws.has("edges") else None)
-    plats = set(pc.unique(acc["platform"]).to_pylist())
-    if edges is not None:
-        plats |= set(pc.unique(edges["platform"].cast(pa.string())).to_pylist())
+def read_accounts(ws: Workspace) -> pa.Table:
+    """The accounts table's key columns: the node universe (edge endpoints it lacks are appended)."""
+    if ws.has("accounts"):
+        return pq.read_table(ws.path("accounts"), columns=["platform", "account_id"])
+    return pa.table({"platform": pa.array([], pa.string()), "account_id": pa.array([], pa.string())})
+
+
+def single_platform(acc: pa.Table, edge_platforms: set) -> tuple[bool, set]:
+    """Whether the export holds one platform (ids alone are then the keys), and its platforms."""
+    plats = set(pc.unique(acc["platform"]).to_pylist()) | set(edge_platforms)
     plats.discard(None)
-    single = len(plats) <= 1
+    return len(plats) <= 1, plats
+
+
+def account_keys(acc: pa.Table, single: bool) -> pa.Array:
+    """One key per account, in the accounts table's order (a repeated account once): codes 0..n-1."""
     ka = _key(acc["platform"], acc["account_id"], single)
-    parts = [ka]
-    if edges is not None:
-        ks = _key(edges["platform"], edges["src"], single)
-        kd = _key(edges["platform"], edges["dst"], single)
-        parts += [ks, kd]
-    # Accounts are the node universe; edge endpoints the accounts table lacks are appended.
-    acc_keys = pc.unique(ka.combine_chunks()) if pc.count_distinct(ka).as_py() < len(ka) else ka.combine_chunks()
-    src = dst = None
-    extra = pa.array([], pa.string())
-    if edges is not None:
-        src = pc.index_in(ks, value_set=acc_keys)
-        dst = pc.index_in(kd, value_set=acc_keys)
-        if src.null_count or dst.null_count:
-            miss = pa.chunked_array(ks.filter(pc.is_null(src)).chunks + kd.filter(pc.is_null(dst)).chunks,
-                                    type=pa.string())
-            extra = pc.unique(miss.combine_chunks() if miss.num_chunks else pa.array([], pa.string()))
-            extra = extra.filter(pc.is_valid(extra))
+    return pc.unique(ka.combine_chunks()) if pc.count_distinct(ka).as_py() < len(ka) else ka.combine_chunks()
+
+
+def coded_nodes(con, acc_keys: pa.Array, extra: pa.Array, single: bool, plats: set) -> AccountGraph:
+    """The graph's nodes (accounts, then the `extra` edge endpoints), no edges yet; registers
+    `nodes(platform, account_id, code)` in `con` for the joins of the later steps."""
     keys = pa.concat_arrays([acc_keys.cast(pa.string()), extra]) if len(extra) else acc_keys.cast(pa.string())
     if single:
         only = next(iter(plats)) if plats else ""
@@ -116,6 +114,43 @@ def load_graph(ws: Workspace, con) -> AccountGraph:
     n = g.n
     empty = sp.csr_matrix((n, n), dtype=np.float32)
     g.mats = {k: empty for k in EDGE_KINDS}
+    return g
+
+
+def edge_matrices(n: int, kind: np.ndarray, src: np.ndarray, dst: np.ndarray, w: np.ndarray) -> dict[str, sp.csr_matrix]:
+    """One src x dst matrix per kind (index into EDGE_KINDS) from valid coded edges."""
+    mats = {}
+    for i, k in enumerate(EDGE_KINDS):
+        m = kind == i
+        mats[k] = (sp.csr_matrix((w[m], (src[m], dst[m])), shape=(n, n), dtype=np.float32) if m.any()
+                   else sp.csr_matrix((n, n), dtype=np.float32))
+    return mats
+
+
+def load_graph(ws: Workspace, con) -> AccountGraph:
+    """Code the accounts (Arrow hash dictionary: accounts first, then unknown edge endpoints) and
+    build one sparse matrix per edge kind; also registers `nodes(platform, account_id, code)` in
+    `con` for the joins of the later steps."""
+    acc = read_accounts(ws)
+    edges = (pq.read_table(ws.path("edges"), columns=["platform", "src", "dst", "kind", "count"],
+                           read_dictionary=["platform", "kind"]) if ws.has("edges") else None)
+    single, plats = single_platform(acc, set() if edges is None else
+                                    set(pc.unique(edges["platform"].cast(pa.string())).to_pylist()))
+    acc_keys = account_keys(acc, single)
+    src = dst = ks = kd = None
+    extra = pa.array([], pa.string())
+    if edges is not None:
+        ks = _key(edges["platform"], edges["src"], single)
+        kd = _key(edges["platform"], edges["dst"], single)
+        src = pc.index_in(ks, value_set=acc_keys)
+        dst = pc.index_in(kd, value_set=acc_keys)
+        if src.null_count or dst.null_count:
+            miss = pa.chunked_array(ks.filter(pc.is_null(src)).chunks + kd.filter(pc.is_null(dst)).chunks,
+                                    type=pa.string())
+            extra = pc.unique(miss.combine_chunks() if miss.num_chunks else pa.array([], pa.string()))
+            extra = extra.filter(pc.is_valid(extra))
+    g = coded_nodes(con, acc_keys, extra, single, plats)
+    n = g.n
     if edges is None or n == 0 or edges.num_rows == 0:  # an export without edges is a graph without edges
         return g
     src, dst = _codes(src, ks, extra, len(acc_keys)), _codes(dst, kd, extra, len(acc_keys))
@@ -126,10 +161,7 @@ def load_graph(ws: Workspace, con) -> AccountGraph:
     w = np.maximum(np.concatenate([c.to_numpy(zero_copy_only=False) for c in cnt.chunks]).astype(np.float32), 1.0) \
         if cnt.num_chunks else np.zeros(0, np.float32)
     valid = (src >= 0) & (dst >= 0) & (kind >= 0) & (src != dst)
-    for i, k in enumerate(EDGE_KINDS):
-        m = valid & (kind == i)
-        if m.any():
-            g.mats[k] = sp.csr_matrix((w[m], (src[m], dst[m])), shape=(n, n), dtype=np.float32)
+    g.mats = edge_matrices(n, kind[valid], src[valid], dst[valid], w[valid])
     return g
 
 

@@ -3,9 +3,15 @@
 Every feature is a count of distinct accounts or a share, never a raw platform-sized number, so
 the same rule reads the same on a 6k-account sample and a 1M-account export. Each is a sparse
 row-slice times a mask: a join and a group-by in table terms.
+
+What needs an account's every edge rather than those to flagged accounts (how many it follows,
+deals with, reposts) is a `ScopeDegrees`, an engine's aggregation over the whole edge table; the
+rest only needs the edges that touch the crawled accounts, which is all an engine hands back.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
@@ -20,14 +26,44 @@ def _binary(m: sp.csr_matrix) -> sp.csr_matrix:
     return m
 
 
-class Neighbourhood:
-    """Row slices of the edge matrices for the crawled accounts, cut once and reused."""
+# An account "deals with" whom it follows, likes, comments on or messages.
+DEALING_KINDS = ("follow", "like", "comment", "message")
 
-    def __init__(self, g: AccountGraph, codes: np.ndarray):
+
+@dataclass
+class ScopeDegrees:
+    """Per crawled account, over all its edges: distinct accounts it follows, distinct accounts it
+    deals with (DEALING_KINDS), and the reposts it made (interactions). Dtypes as the sparse
+    products give them, so every engine's numbers compute alike downstream."""
+
+    follows: np.ndarray
+    dealings: np.ndarray
+    reposts: np.ndarray
+
+    def __post_init__(self):
+        self.follows = np.asarray(self.follows, dtype=np.float64)
+        self.dealings = np.asarray(self.dealings, dtype=np.float32)
+        self.reposts = np.asarray(self.reposts, dtype=np.float32)
+
+
+def scope_degrees(g: AccountGraph, codes: np.ndarray) -> ScopeDegrees:
+    """ScopeDegrees from the coded matrices (the embedded engine's aggregation)."""
+    dealt = _binary(sum(_binary(g.out(k)[codes]) for k in DEALING_KINDS).tocsr())
+    return ScopeDegrees(follows=np.diff(g.out("follow")[codes].indptr),
+                        dealings=np.diff(dealt.indptr),
+                        reposts=np.asarray(g.out("repost")[codes].sum(axis=1)).ravel())
+
+
+class Neighbourhood:
+    """Row slices of the edge matrices for the crawled accounts, cut once and reused. `g` needs
+    only the edges that touch `codes`; `degrees` (None: computed from `g`) the whole table's."""
+
+    def __init__(self, g: AccountGraph, codes: np.ndarray, degrees: ScopeDegrees | None = None):
         self.g, self.codes = g, codes
         self.out = {k: _binary(g.out(k)[codes]) for k in g.mats}
         self.inc = {k: _binary(g.inc(k)[codes]) for k in g.mats}
         self.out_w = {k: g.out(k)[codes] for k in ("mention", "repost")}
+        self.degrees = degrees if degrees is not None else scope_degrees(g, codes)
 
     def out_count(self, kinds, mask: np.ndarray) -> np.ndarray:
         """Distinct accounts in `mask` that each crawled account acts on with any of `kinds`."""
@@ -65,10 +101,6 @@ class Neighbourhood:
     def mutual_follow(self, mask: np.ndarray) -> np.ndarray:
         both = self.out["follow"].multiply(self.inc["follow"])
         return np.asarray(both @ mask.astype(np.float32)).ravel()
-
-    def degree(self, kind: str, direction: str = "out") -> np.ndarray:
-        m = self.out[kind] if direction == "out" else self.inc[kind]
-        return np.diff(m.indptr).astype(float)
 
     def set_promotions(self, ev: Evidence, codes_local: np.ndarray) -> None:
         """Promotion = reposts plus own posts naming an account (from the posts' text when the

@@ -23,7 +23,7 @@ import numpy as np
 from vigil.graph import backup as backup_mod
 from vigil.graph.build import AccountGraph
 from vigil.graph.evidence import Evidence
-from vigil.graph.features import Neighbourhood, propagation, request_counts, requests_received
+from vigil.graph.features import Neighbourhood, ScopeDegrees, propagation, request_counts, requests_received
 from vigil.wording import clip_words
 
 # --- what an account must show to hold a role (counts of distinct accounts) ---
@@ -132,16 +132,18 @@ def _per(p: float, k: np.ndarray) -> np.ndarray:
 
 
 def assign_roles(g: AccountGraph, ev: Evidence, codes: np.ndarray, adj_local=None,
-                 safety_role: Callable[[np.ndarray], np.ndarray] | None = None) -> RoleResult:
+                 safety_role: Callable[[np.ndarray], np.ndarray] | None = None,
+                 degrees: ScopeDegrees | None = None) -> RoleResult:
     """Roles, scores and reasons of the accounts `codes` from the graph and evidence tables.
 
     `safety_role(codes)` says which of those accounts' profiles or replies declare a watcher's
     role; it is asked only about the few buyer/promoter candidates, so an engine answers it from
-    whatever holds the texts (None: nobody is a watcher)."""
+    whatever holds the texts (None: nobody is a watcher). `g` needs only the edges touching `codes`
+    when `degrees` gives their whole-table counts (vigil.graph.features.ScopeDegrees)."""
     n, m = g.n, len(codes)
     local = np.full(n, -1, dtype=np.int64)
     local[codes] = np.arange(m)
-    nb = Neighbourhood(g, codes)
+    nb = Neighbourhood(g, codes, degrees)
     nb.set_promotions(ev, local)
     own_posts = ev.own_posts[codes] if ev.own_posts is not None else None
     s = {k: v[codes] for k, v in ev.sig.items()}
@@ -164,7 +166,7 @@ def assign_roles(g: AccountGraph, ev: Evidence, codes: np.ndarray, adj_local=Non
     content = ad_explicit | (media > 0) | seed
     # 2. Facilitators: promotion of several of those is most of what they do.
     posts_base = own_posts if own_posts is not None else s["n_hit_posts"]
-    reposts = np.asarray(nb.out_w["repost"].sum(axis=1)).ravel()
+    reposts = nb.degrees.reposts
     if ev.naming_posts is not None:
         naming_share = (ev.naming_posts[codes] + reposts) / np.maximum(posts_base + reposts, 1.0)
         sell_posts = ev.selling_posts[codes]
@@ -235,7 +237,7 @@ def assign_roles(g: AccountGraph, ev: Evidence, codes: np.ndarray, adj_local=Non
     # 5. Buyers, relative to all sellers.
     sg = glob(seller)
     follows_s = nb.out_count(("follow",), sg)
-    out_follow = nb.degree("follow")
+    out_follow = nb.degrees.follows
     req_comments, sellers_asked = request_counts(ev, local, sg, m)
     # A seller's private message to an account that approached it (follows, likes, writes to
     # it) is that seller's half of a conversation: partial exports lose messages in either
@@ -256,7 +258,7 @@ def assign_roles(g: AccountGraph, ev: Evidence, codes: np.ndarray, adj_local=Non
     acts = (sum(nb.out_count((k,), sg) for k in ("follow", "like", "comment")) + messaged
             + sum(nb.out_count((k,), fg) for k in ("follow", "like", "comment", "message")))
     network_share = ((tied + promoters_tied)
-                     / np.maximum(nb.out_count(("follow", "like", "comment", "message"), np.ones(n, dtype=bool)), 1.0))
+                     / np.maximum(nb.degrees.dealings, 1.0))
     own_ads = ad_explicit | ad_minor | (media > 0)
     buyer = (((sellers_asked >= 1) & (tied >= BUYER_MIN_FOLLOWS_WITH_REQUEST))
              | (sellers_asked >= BUYER_MIN_SELLERS_ASKED)

@@ -9,10 +9,11 @@ import pyarrow as pa
 
 from vigil import progress, schemas
 from vigil.graph import model as model_mod
-from vigil.graph.build import load_graph, node_table
+from vigil.graph.build import node_table
 from vigil.graph.communities import find_communities
+from vigil.graph.engine import EmbeddedGraph, GraphEngine
 from vigil.graph.evidence import load_evidence, profile_declares_safety_role, signal_ids
-from vigil.graph.expand import DEFAULT_MAX_HOPS, DEFAULT_MAX_NODES, crawl
+from vigil.graph.expand import DEFAULT_MAX_HOPS, DEFAULT_MAX_NODES, expand
 from vigil.graph.roles import FEATURES, assign_roles
 from vigil.workspace import Workspace
 
@@ -25,35 +26,39 @@ WEAK_WEIGHTS = {"request": 0.5, "sale": 0.25, "contact": 0.25, "payment": 0.25}
 
 
 def run_graph(ws: Workspace, *, score_all: bool = False, max_nodes: int = DEFAULT_MAX_NODES,
-              max_hops: int = DEFAULT_MAX_HOPS, model: dict | None = None) -> dict:
-    """Expand from the evidence, assign roles and scores, find communities; write `scores`,
-    `communities` and `graph_features`. Returns stats for the run summary.
+              max_hops: int = DEFAULT_MAX_HOPS, model: dict | None = None,
+              engine: GraphEngine | None = None) -> dict:
+    """Expand from the evidence, assign roles and scores, find communities; write `graph_scope`,
+    `scores`, `communities` and `graph_features`. Returns stats for the run summary.
 
     `model` is the refitted scorer to apply; None means the workspace's own copy, if any (the
-    environment is read by the entry points, never here, so two engines score alike)."""
+    environment is read by the entry points, never here, so two engines score alike). `engine`
+    runs the platform-wide part (vigil.graph.engine; None: embedded)."""
+    engine = engine if engine is not None else EmbeddedGraph()
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
     con = ws.connect()
     with progress.task("graph: build", total=None):
-        g = load_graph(ws, con)
-        ev = load_evidence(con, g)
+        nodes = engine.load(ws, con)
+        ev = load_evidence(con, nodes)
     timings["build_s"] = time.perf_counter() - t0
 
     t = time.perf_counter()
-    adj = g.undirected()
     prior = _prior(ev)
     start = start_set(ev)
     if score_all:
-        codes = np.arange(g.n)
+        codes = np.arange(nodes.n)
+        hop, crawl_priority = None, None
         n_start, truncated = int(start.sum()), False
     else:
-        cr = crawl(adj, prior, start, max_nodes=max_nodes, max_hops=max_hops)
-        codes, n_start, truncated = cr.codes, cr.n_start, cr.truncated
-    adj_local = adj[codes][:, codes].tocsr()
+        cr = expand(engine.hops(prior), prior, start, max_nodes=max_nodes, max_hops=max_hops)
+        codes, hop, crawl_priority, n_start, truncated = cr.codes, cr.hop, cr.priority, cr.n_start, cr.truncated
+    g, degrees = engine.neighbourhood(codes)
+    adj_local = g.undirected()[codes][:, codes].tocsr()
     timings["expand_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    res = assign_roles(g, ev, codes, adj_local=adj_local,
+    res = assign_roles(g, ev, codes, adj_local=adj_local, degrees=degrees,
                        safety_role=lambda c: profile_declares_safety_role(con, g, c))
     if model is None:
         model = model_mod.load_model(ws, environ=False)
@@ -68,6 +73,11 @@ def run_graph(ws: Workspace, *, score_all: bool = False, max_nodes: int = DEFAUL
     timings["communities_s"] = time.perf_counter() - t
 
     keys = node_table(g, codes)
+    ws.write("graph_scope", pa.table({
+        "platform": keys["platform"], "account_id": keys["account_id"],
+        "hop": pa.array(hop, pa.int32()) if hop is not None else pa.nulls(len(codes), pa.int32()),
+        "priority": pa.array(crawl_priority, pa.float64()) if hop is not None else pa.nulls(len(codes), pa.float64()),
+    }, schema=schemas.GRAPH_SCOPE))
     backup_ids = [g.account_id[b] if b >= 0 else None for b in res.backup_of.tolist()]
     scores = pa.table({
         "platform": keys["platform"], "account_id": keys["account_id"],
@@ -88,7 +98,7 @@ def run_graph(ws: Workspace, *, score_all: bool = False, max_nodes: int = DEFAUL
 
     roles, counts = np.unique(res.role, return_counts=True)
     stats = {
-        "accounts_in_graph": g.n, "edges": g.n_edges, "start_accounts": n_start,
+        "accounts_in_graph": g.n, "edges": engine.n_edges, "start_accounts": n_start,
         "scored": len(codes), "expansion_truncated": truncated, "score_all": score_all,
         "roles": {str(r): int(c) for r, c in zip(roles, counts)},
         "communities": comm_table.num_rows,
