@@ -143,11 +143,11 @@ def _run_stages(opts: RunOptions, out: Path, lexicon, bank, seeds, t_start: floa
     summary = RunSummary()
     ws.write("seeds", seeds)
     spark = _spark_for(opts)
+    if spark is not None:  # the stages in SPARK_STAGES run through this seam
+        from vigil.engines.spark import run_spark_stage
 
     with _timed(summary, "ingest"):
         if spark is not None:
-            from vigil.engines.spark import run_spark_stage
-
             stats = run_spark_stage("ingest", spark, ws, export_dir=opts.export_dir, rejects_path=out / "rejects.jsonl")
             report = stats.pop("report")
             summary.stages["ingest"] = stats
@@ -159,15 +159,11 @@ def _run_stages(opts: RunOptions, out: Path, lexicon, bank, seeds, t_start: floa
         summary.refused_tables = report.refused
     with _timed(summary, "signals"):
         if spark is not None:
-            from vigil.engines.spark import run_spark_stage
-
             summary.stages["signals"] = run_spark_stage("signals", spark, ws, lexicon_path=opts.lexicon)
         else:
             summary.stages["signals"] = signals.run_signals(ws, lexicon)
     with _timed(summary, "media"):
         if spark is not None:
-            from vigil.engines.spark import run_spark_stage
-
             summary.stages["media"] = run_spark_stage("media", spark, ws, export_dir=opts.export_dir, bank=bank,
                                                       dihedral=opts.dihedral)
         else:
@@ -183,8 +179,6 @@ def _run_stages(opts: RunOptions, out: Path, lexicon, bank, seeds, t_start: floa
         from vigil.graph.model import load_model
 
         if spark is not None:
-            from vigil.engines.spark import run_spark_stage
-
             summary.stages["graph"] = run_spark_stage("graph", spark, ws, model=load_model(ws))
         else:
             summary.stages["graph"] = graph.run_graph(ws, model=load_model(ws))
@@ -193,8 +187,6 @@ def _run_stages(opts: RunOptions, out: Path, lexicon, bank, seeds, t_start: floa
         ws.write("terms", terms)
     with _timed(summary, "audit"):
         if spark is not None:
-            from vigil.engines.spark import run_spark_stage
-
             result = run_spark_stage("audit", spark, ws)["result"]
         else:
             result = audit.run_audit(ws)
@@ -203,8 +195,6 @@ def _run_stages(opts: RunOptions, out: Path, lexicon, bank, seeds, t_start: floa
         summary.stages["audit"] = result.stats
     with _timed(summary, "link"):
         if spark is not None:
-            from vigil.engines.spark import run_spark_stage
-
             summary.stages["link"] = run_spark_stage("link", spark, ws)
         else:
             summary.stages["link"] = link.run_link(ws)
