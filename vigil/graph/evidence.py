@@ -336,7 +336,8 @@ def _load_requests(con, ev: Evidence) -> None:
         WHERE {BUYING_HIT} AND coalesce(h.context, 'use') <> 'warn' AND c.account_id <> p.account_id
           AND NOT EXISTS (SELECT 1 FROM signal_hits w WHERE w.platform = h.platform
                           AND w.post_id = h.post_id AND w.context = 'warn')
-        GROUP BY c.platform, c.post_id, cn.code, pn.code""").fetchnumpy()
+        GROUP BY c.platform, c.post_id, cn.code, pn.code
+        ORDER BY c.platform, c.post_id""").fetchnumpy()  # in post order: the quoted requests never depend on threads
     ev.req_src = np.asarray(res["s"], dtype=np.int64)
     ev.req_dst = np.asarray(res["d"], dtype=np.int64)
     ev.req_text = np.asarray(res["m"], dtype=object)
