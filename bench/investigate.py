@@ -92,7 +92,7 @@ def main() -> None:
 
     n0, n1 = sizes[0], sizes[-1]
     rows = {n: runs[n]["summary"]["counts"].get("accounts", n) for n in sizes}
-    print(f"\nexport accounts (all platforms): " + ", ".join(f"{rows[n]:,}" for n in sizes))
+    print("\nexport accounts (all platforms): " + ", ".join(f"{rows[n]:,}" for n in sizes))
     head = f"{'stage':<8}" + "".join(f"{f's @{n // 1000}k':>10}" for n in sizes) + f"{'exp s':>7}" \
         + "".join(f"{f'MB @{n // 1000}k':>11}" for n in sizes) + f"{'exp MB':>7}" + f"{'1M s (extrap.)':>16}"
     print(head)

@@ -4,7 +4,6 @@ to measure) plus planted pairs whose evidence each test controls."""
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pyarrow as pa

@@ -139,7 +139,6 @@ def link_accounts(accounts: pa.Table, profile_hashes: pa.Table | None, scores: p
         "em_converged": model.converged,
         "priors": {f"{a}->{b}": round(v, 4) for (a, b), v in sorted(model.prior.items())},
         "em_blocked_match_share": round(model.blocked_match_share, 5),
-        "timings_s": timings,
     }
     if not focus:
         stats["links"] = 0
