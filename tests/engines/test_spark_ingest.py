@@ -97,11 +97,16 @@ def test_spark_ingest_equals_embedded(spark, export, tmp_path, monkeypatch):
                                   b"\n\n\n", b"\xef\xbb\xbf" + b"q" * 30 + b"\r\n" + b"w" * 9,
                                   b"y" * 20 + b"\n" + b"a\n" * 40])  # short lines after the block grew
 def test_block_ranges_are_the_embedded_readers_blocks(tmp_path, text):
-    from vigil.engines.spark.ingest import jsonl_block_ranges
+    from vigil.ingest.jsonl import block_ranges
 
     path = tmp_path / "t.jsonl"
     path.write_bytes(text)
     for size in (4, 16, 64):
-        ranges = jsonl_block_ranges(path, size)
+        ranges = list(block_ranges(path, size))
         got = [text[s:e] + (b"\n" if nl else b"") for s, e, nl in ranges]
         assert got == [bytes(b) for b in jsonl.read_blocks(path, size)]
+        # what the rule promises, independent of the reader that uses it: whole lines, nothing lost
+        body = text[3:] if text.startswith(b"\xef\xbb\xbf") else text
+        assert b"".join(got) == body + (b"\n" if text and not body.endswith(b"\n") else b"")
+        assert all(b.endswith(b"\n") for b in got)
+        assert [e for _, e, _ in ranges[:-1]] == [s for s, _, _ in ranges[1:]]

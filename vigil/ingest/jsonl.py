@@ -58,36 +58,64 @@ def read_blocks(path: Path, block_bytes: int | None = None, done=None) -> Iterat
 
 
 def _blocks_of_file(path: Path, block_bytes: int, done=None) -> Iterator[bytearray]:
-    """Plain files: read each block in place and cut it at its last newline, without copying;
-    the cut-off tail is read again as the start of the next block."""
+    """Plain files: each of `block_ranges`' blocks read in place."""
+    with open(path, "rb", buffering=0) as f:
+        for start, end, add_newline in block_ranges(path, block_bytes):
+            buf = bytearray(end - start)
+            f.seek(start)
+            f.readinto(buf)
+            if add_newline:
+                yield buf + b"\n"
+                return
+            if done:
+                done(end)
+            yield buf
+
+
+# How far back a block's last newline is looked for per read (lines are short; a longer one reads on).
+TAIL_BYTES = 64 << 10
+
+
+def block_ranges(path: Path, block_bytes: int) -> Iterator[tuple[int, int, bool]]:
+    """The blocks of a plain file as byte ranges (start, end, newline to add), without reading them:
+    a block of `block_bytes` cut at its last newline, grown while it holds none, a leading BOM
+    dropped, a missing final newline added. The embedded reader reads these ranges and the Spark
+    engine hands them to its tasks, so both parse the same blocks."""
+    size = path.stat().st_size
     with open(path, "rb", buffering=0) as f:
         pos, first = 0, True
         while True:
-            buf = bytearray(block_bytes)
-            n = f.readinto(buf)
-            if not n:
+            n = min(block_bytes, size - pos)
+            if n <= 0:
                 return
-            del buf[n:]
+            end = pos + n
             if first:
                 first = False
-                if buf.startswith(b"\xef\xbb\xbf"):
-                    del buf[:3]
-                    pos += 3
-            cut = buf.rfind(b"\n") + 1
-            if cut == 0:  # a line longer than a block: grow the block until it ends
-                if n < block_bytes:
-                    yield buf + b"\n"
+                if n >= 3 and f.read(3) == b"\xef\xbb\xbf":
+                    pos = 3
+            nl = _last_newline(f, pos, end)
+            if nl < 0:
+                if n < block_bytes:  # the file ends in a line without its newline
+                    yield pos, end, True
                     return
-                block_bytes *= 2
-                f.seek(pos)
+                block_bytes *= 2  # a line longer than a block: the block grows (for the rest of the file)
                 continue
-            if cut < len(buf):
-                del buf[cut:]
-                f.seek(pos + cut)
-            pos += cut
-            if done:
-                done(pos)
-            yield buf
+            yield pos, nl + 1, False
+            pos = nl + 1
+
+
+def _last_newline(f, lo: int, hi: int) -> int:
+    """The offset of the last b'\\n' in [lo, hi), or -1."""
+    end = hi
+    while end > lo:
+        start = max(lo, end - TAIL_BYTES)
+        f.seek(start)
+        buf = f.read(end - start)
+        i = buf.rfind(b"\n")
+        if i >= 0:
+            return start + i
+        end = start
+    return -1
 
 
 def _blocks_of_stream(f, block_bytes: int) -> Iterator[bytes]:

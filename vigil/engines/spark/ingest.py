@@ -28,9 +28,6 @@ from pathlib import Path
 
 import pyarrow as pa
 
-# A backwards search for a block's last newline reads this much at a time (lines are short:
-# one read finds it).
-TAIL_BYTES = 64 << 10
 # Parquet row batches per task: a few, so one task's start is spread over enough rows.
 PARQUET_BATCHES_PER_TASK = 4
 # Spark partitions per core: the tasks (a JSON block is 8 MiB) are grouped into a few partitions
@@ -55,53 +52,11 @@ class Task:
     newline: bool = False  # JSON Lines: the file's last line lacks its newline (added, as embedded)
 
 
-def jsonl_block_ranges(path: Path, block_bytes: int) -> list[tuple[int, int, bool]]:
-    """The byte ranges of `jsonl.read_blocks`' blocks of a plain file: (start, end, newline added).
-
-    The same cutting rule as the embedded reader (a block of `block_bytes` cut at its last newline,
-    grown while it holds none, a leading BOM dropped), found by reading backwards from each cut."""
-    size = path.stat().st_size
-    out: list[tuple[int, int, bool]] = []
-    with open(path, "rb", buffering=0) as f:
-        pos, first = 0, True
-        while True:
-            n = min(block_bytes, size - pos)  # the bytes the embedded reader's next read gets
-            if n <= 0:
-                return out
-            end = pos + n
-            if first:
-                first = False
-                if n >= 3 and f.read(3) == b"\xef\xbb\xbf":
-                    pos = 3
-            nl = _last_newline(f, pos, end)
-            if nl < 0:
-                if n < block_bytes:  # the file ends in a line without its newline
-                    out.append((pos, end, True))
-                    return out
-                block_bytes *= 2  # a line longer than a block: the block grows (for the rest of the file)
-                continue
-            out.append((pos, nl + 1, False))
-            pos = nl + 1
-
-
-def _last_newline(f, lo: int, hi: int) -> int:
-    """The offset of the last b'\\n' in [lo, hi), or -1."""
-    end = hi
-    while end > lo:
-        start = max(lo, end - TAIL_BYTES)
-        f.seek(start)
-        buf = f.read(end - start)
-        i = buf.rfind(b"\n")
-        if i >= 0:
-            return start + i
-        end = start
-    return -1
-
-
 def plan_tasks(export_dir: Path, block_bytes: int, batch_rows: int) -> list[Task]:
     """Every parsing task of the export, in input order (tables, files, blocks); files whose header
     lacks a required column are left to `ingest_export`, which refuses them."""
     from vigil.ingest.export import TABLES, find_table_files, missing_columns
+    from vigil.ingest.jsonl import block_ranges
 
     tasks: list[Task] = []
     for table in TABLES:
@@ -112,7 +67,7 @@ def plan_tasks(export_dir: Path, block_bytes: int, batch_rows: int) -> list[Task
                 continue
             name = path.name
             if name.endswith(".jsonl"):
-                tasks += [Task(JSONL_BLOCK, str(path), table, s, e, nl) for s, e, nl in jsonl_block_ranges(path, block_bytes)]
+                tasks += [Task(JSONL_BLOCK, str(path), table, s, e, nl) for s, e, nl in block_ranges(path, block_bytes)]
             elif name.endswith(".jsonl.gz"):
                 tasks.append(Task(JSONL_GZIP, str(path), table))
             elif name.endswith((".csv", ".csv.gz")):
