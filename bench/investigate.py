@@ -8,6 +8,7 @@ in <= 120 s under 6 GiB on 2 cores.
 
     .venv/bin/python bench/investigate.py                          # 10k, 30k, 100k accounts
     .venv/bin/python bench/investigate.py --sizes 10000,100000,300000
+    .venv/bin/python bench/investigate.py --no-images --sizes 100000,300000,1000000
     flock /tmp/vigil-heavy.lock .venv/bin/python bench/investigate.py --sizes 100000,1000000
 
 Worlds come from `vigil generate --accounts N` (accounts on the main platform; the export holds
@@ -39,13 +40,16 @@ MAX_EXPONENT = 1.15
 BAR_ACCOUNTS, BAR_SECONDS, BAR_GIB = 1_000_000, 120.0, 6.0
 
 
-def world(n: int, seed: int) -> tuple[Path, float | None]:
-    """The generated world for n accounts (cached) and the seconds generating it took (None: cached)."""
-    out = DATA / f"a{n}_s{seed}"
+def world(n: int, seed: int, images: bool = True) -> tuple[Path, float | None]:
+    """The generated world for n accounts (cached) and the seconds generating it took (None: cached).
+    Without images the profile pictures are given as hashes (`profile_image_pdq`), as a platform's
+    export that carries hashes rather than files would."""
+    out = DATA / (f"a{n}_s{seed}" if images else f"a{n}_s{seed}_noimg")
     if (out / "truth").is_dir() and (out / "hashbank.csv").is_file():
         return out, None
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "vigil.cli", "generate", str(out), "--accounts", str(n), "--seed", str(seed)],
+    subprocess.run([sys.executable, "-m", "vigil.cli", "generate", str(out), "--accounts", str(n), "--seed", str(seed),
+                    "--images" if images else "--no-images", "--no-progress"],
                    check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
     return out, time.perf_counter() - t0
 
@@ -76,6 +80,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="10000,30000,100000", help="Accounts on the main platform, comma-separated.")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--no-images", action="store_true",
+                    help="Worlds without image files: profile pictures come as hashes, nothing is decoded.")
     ap.add_argument("--json", type=Path, help="Also write every number to this file.")
     args = ap.parse_args()
     sizes = sorted({int(s) for s in args.sizes.split(",")})
@@ -84,8 +90,8 @@ def main() -> None:
 
     runs = {}
     for n in sizes:
-        w, gen_s = world(n, args.seed)
-        summary, wall, tree_peak = investigate(w, DATA / f"out_a{n}_s{args.seed}")
+        w, gen_s = world(n, args.seed, images=not args.no_images)
+        summary, wall, tree_peak = investigate(w, DATA / f"out_{w.name}")
         runs[n] = {"generate_s": gen_s, "wall_s": wall, "tree_peak_mb": tree_peak, "summary": summary}
         print(f"{n:>9,} accounts: generate {'cached' if gen_s is None else f'{gen_s:.0f} s'}, "
               f"investigate {wall:.1f} s, peak {tree_peak:,.0f} MB", flush=True)

@@ -354,13 +354,21 @@ def _add_backups(pop: Population, rng: np.random.Generator, p: WorldParams) -> N
 # --- names, handles, ids -----------------------------------------------------------------
 
 
+# A taken handle gets a number 1..998 appended, as people do; after this many taken draws the
+# numbers grow a digit (a big world has more than 998 accounts wanting "anna.smith": without it
+# the draw never ends).
+UNIQUE_TRIES = 20
+
+
 def _unique(values: list[str], rng: np.random.Generator) -> list[str]:
     seen: set[str] = set()
     out = []
     for v in values:
-        u = v
+        u, tries = v, 0
         while u in seen:
-            u = f"{v}{int(rng.integers(1, 999))}"
+            hi = 999 if tries < UNIQUE_TRIES else 10 ** (3 + tries // UNIQUE_TRIES)
+            u = f"{v}{int(rng.integers(1, hi))}"
+            tries += 1
         seen.add(u)
         out.append(u)
     return out
