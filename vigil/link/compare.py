@@ -94,7 +94,7 @@ def compare_handles(prof: Profiles, i: int, j: int, name_level: str | None = Non
     short, long_ = (a, b) if len(a) <= len(b) else (b, a)
     if len(short) >= MIN_CONTAINED and short in long_:
         return "contains", given_name
-    jw = jaro_winkler(a, b)
+    jw = jaro_winkler(a, b, cutoff=HANDLE_CLOSE)
     if jw >= HANDLE_SIMILAR:
         return "similar", given_name
     if jw >= HANDLE_CLOSE:

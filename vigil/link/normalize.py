@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from rapidfuzz.distance import Jaro
+
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _NAME_SPLIT = re.compile(r"[^\w]+|_")
 # Credentials and honorifics written after a comma or as a lone token say nothing about who it is.
@@ -82,13 +84,34 @@ def residue(core: str, tokens: list[str]) -> str:
     return out
 
 
-def jaro_winkler(a: str, b: str) -> float:
-    """Jaro-Winkler similarity in [0, 1]; rewards a shared prefix, the usual way handles drift."""
+def _prefix(a: str, b: str) -> int:
+    """Leading characters in common, at most four (Winkler's bonus counts no more)."""
+    n = 0
+    for x, y in zip(a[:4], b[:4]):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def jaro_winkler(a: str, b: str, cutoff: float = 0.0) -> float:
+    """Jaro-Winkler similarity in [0, 1]; rewards a shared prefix, the usual way handles drift.
+
+    This variant halves the transpositions exactly and always adds the prefix bonus (Winkler's
+    rounds down and adds it only above 0.7), so rapidfuzz's Jaro, with transpositions rounded
+    down, is never below ours: with our bonus on top it bounds ours from above. A pair whose
+    bound is under `cutoff` returns 0.0 without the slow exact count, as rapidfuzz's own
+    score_cutoff does; most compared pairs are strangers, far below any level that matters."""
     if a == b:
         return 1.0 if a else 0.0
     la, lb = len(a), len(b)
     if not la or not lb:
         return 0.0
+    prefix = _prefix(a, b)
+    if cutoff > 0.0:
+        upper = Jaro.similarity(a, b)
+        if upper + prefix * 0.1 * (1 - upper) < cutoff:
+            return 0.0
     window = max(la, lb) // 2 - 1
     a_match = [False] * la
     b_match = [False] * lb
@@ -112,11 +135,6 @@ def jaro_winkler(a: str, b: str) -> float:
             k += 1
     m = float(matches)
     jaro = (m / la + m / lb + (m - transpositions / 2) / m) / 3
-    prefix = 0
-    for x, y in zip(a[:4], b[:4]):
-        if x != y:
-            break
-        prefix += 1
     return jaro + prefix * 0.1 * (1 - jaro)
 
 
