@@ -133,6 +133,8 @@ def compare_explicit(prof: Profiles, i: int, j: int) -> tuple[str, tuple[str, ..
     # (its site, its telegram) does not point at a namesake elsewhere: equal handles are the
     # handle comparison's business, not a written contact.
     written_i, written_j = prof.identifiers[i], prof.identifiers[j]
+    if not dirs and not written_i and not written_j:  # most pairs: nothing written on either side
+        return "none", (), ()
     common = (written_i & written_j) | ((written_i - {prof.core[i]}) & {prof.core[j]}) \
         | ((written_j - {prof.core[j]}) & {prof.core[i]})
     shared = tuple(sorted(x for x in common if x in prof.by_identifier))
@@ -158,7 +160,10 @@ def compare_graph(neighbours: dict[int, set[str]] | None, prof: Profiles, i: int
         return "missing"
     edge = prof.account_id[j] in ni or prof.account_id[i] in nj
     p = prof.platform[i]
-    common = sum(1 for n in (ni - {prof.account_id[j]}) & (nj - {prof.account_id[i]}) if (p, n) not in hubs)
+    both = ni & nj  # (ni - {j}) & (nj - {i}), without copying two neighbour sets per pair
+    both.discard(prof.account_id[i])
+    both.discard(prof.account_id[j])
+    common = sum(1 for n in both if (p, n) not in hubs)
     if edge and common >= SHARED_NEIGHBOURS:
         return "edge_and_shared"
     if edge:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from rapidfuzz.distance import Jaro
+from rapidfuzz.distance import Jaro, Prefix
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _NAME_SPLIT = re.compile(r"[^\w]+|_")
@@ -22,6 +22,8 @@ _NAME_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "phd", "md", "mba", "pmp", 
 MIN_NAME_TOKEN = 2
 # A handle residue shorter than this ("05", "92") is a birth year or a counter, not an identity.
 MIN_RESIDUE = 3
+# Winkler's bonus counts no more than this many leading characters in common.
+WINKLER_PREFIX_MAX = 4
 
 _CONFUSABLES: dict[str, str] = {}
 
@@ -84,16 +86,6 @@ def residue(core: str, tokens: list[str]) -> str:
     return out
 
 
-def _prefix(a: str, b: str) -> int:
-    """Leading characters in common, at most four (Winkler's bonus counts no more)."""
-    n = 0
-    for x, y in zip(a[:4], b[:4]):
-        if x != y:
-            break
-        n += 1
-    return n
-
-
 def jaro_winkler(a: str, b: str, cutoff: float = 0.0) -> float:
     """Jaro-Winkler similarity in [0, 1]; rewards a shared prefix, the usual way handles drift.
 
@@ -107,7 +99,7 @@ def jaro_winkler(a: str, b: str, cutoff: float = 0.0) -> float:
     la, lb = len(a), len(b)
     if not la or not lb:
         return 0.0
-    prefix = _prefix(a, b)
+    prefix = min(Prefix.similarity(a, b), WINKLER_PREFIX_MAX)
     if cutoff > 0.0:
         upper = Jaro.similarity(a, b)
         if upper + prefix * 0.1 * (1 - upper) < cutoff:
