@@ -14,7 +14,6 @@ the linker adds its own re-creation evidence (recreation.py) for flagged sellers
 from __future__ import annotations
 
 from vigil.media.threshold import PDQ_THRESHOLD
-import copy
 import math
 import time
 from contextlib import contextmanager
@@ -444,9 +443,9 @@ def _score_focus(prof: Profiles, imgs: ProfileImages, model: Model, pairs: dict,
                 weights["flagged_pool"] = peer
                 row.extra += peer
             if compared is not None:
-                compared[(i, j)] = (c, copy.copy(row), dict(weights))
+                compared[(i, j)] = (c, row.copy(), dict(weights))
         else:
-            c, row, weights = done[0], copy.copy(done[1]), dict(done[2])
+            c, row, weights = done[0], done[1].copy(), dict(done[2])
         linked = (extra or {}).get((i, j))
         if linked:
             weights["linked_neighbours"] = linked[0]
