@@ -110,15 +110,17 @@ def handles_reordered(prof: Profiles, i: int, j: int) -> bool:
     return a != b and sorted(a) == sorted(b)
 
 
+# The level of each distance 0..256 (PDQ hashes have 256 bits), looked up once per pair.
+_LEVEL_OF_DISTANCE = tuple(next((name for (lo, hi), name in zip(IMAGE_BINS, IMAGE_LEVELS) if lo <= d <= hi), "missing")
+                           for d in range(257))
+
+
 def image_level(distance: int | None, shared: bool) -> str:
     if shared:
         return "shared"
-    if distance is None:
+    if distance is None or not 0 <= distance <= 256:
         return "missing"
-    for (lo, hi), name in zip(IMAGE_BINS, IMAGE_LEVELS):
-        if lo <= distance <= hi:
-            return name
-    return "missing"
+    return _LEVEL_OF_DISTANCE[distance]
 
 
 def compare_explicit(prof: Profiles, i: int, j: int) -> tuple[str, tuple[str, ...], tuple[str, ...]]:

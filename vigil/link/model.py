@@ -113,6 +113,11 @@ class Model:
     converged: bool = False
     posteriors: np.ndarray | None = None
     blocked_match_share: float = 0.0
+    # (pa, pb, feature, level, handle spells the name) -> (m over its informative share, u over
+    # its informative share): the same few dozen values for every scored pair. m and the learned
+    # features' u stay fixed once fit_m has returned (only the graph's u is set later, and the
+    # graph is weighed without this), so they are computed once per key.
+    _level_terms: dict = field(default_factory=dict, repr=False)
 
     def u_for(self, pa: str, pb: str) -> UProbabilities:
         return self.u.get((pa, pb)) or self.u.get((pb, pa)) or next(iter(self.u.values()))
@@ -128,8 +133,14 @@ class Model:
             if lv in NEUTRAL[feat]:
                 out[feat] = 0.0
                 continue
-            table = _u_table(u, feat, c.handle_given_name)
-            uu = table[lv] / _informative_share(table, feat)
+            key = (pa, pb, feat, lv, c.handle_given_name)
+            terms = self._level_terms.get(key)
+            if terms is None:
+                table = _u_table(u, feat, c.handle_given_name)
+                terms = (self.m[feat][lv] / _informative_share(self.m[feat], feat),
+                         table[lv] / _informative_share(table, feat))
+                self._level_terms[key] = terms
+            m_ratio, uu = terms
             if feat == "name" and lv in TF_LEVELS and name_u is not None:
                 uu = name_u
             elif feat == "handle" and lv == "same" and handle_u is not None:
@@ -137,7 +148,7 @@ class Model:
             if feat == "image" and c.mirrored:
                 # the best of the eight rotations/mirrors: eight chances for a stranger to come close
                 uu = min(1.0, uu * DIHEDRAL_VARIANTS)
-            out[feat] = math.log(self.m[feat][lv] / _informative_share(self.m[feat], feat) / max(uu, 1e-12))
+            out[feat] = math.log(m_ratio / max(uu, 1e-12))
         if pa == pb and c.graph != "missing":
             # GRAPH_M is given that both accounts have neighbours; so is u.
             uu = u["graph"][c.graph] / max(1.0 - u["graph"].get("missing", 0.0), 1e-9)
@@ -312,6 +323,7 @@ def fit_m(groups: list[list[PairRow]], sizes: list[int], queries_per_platform: d
         prev = post
     model.posteriors = post
     model.blocked_match_share = float(post.sum() / max(len(post), 1))
+    model._level_terms.clear()
     return model
 
 
