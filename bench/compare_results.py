@@ -38,7 +38,8 @@ def checkout(rev: str, into: Path) -> Path:
 
 
 def investigate(src: Path, world: Path, out: Path) -> float:
-    cmd = [sys.executable, "-m", "vigil.cli", "investigate", str(world), "--lexicon", str(world / "lexicon.yaml"),
+    export = world / "export" if (world / "export").is_dir() else world  # `vigil generate` worlds keep it apart
+    cmd = [sys.executable, "-m", "vigil.cli", "investigate", str(export), "--lexicon", str(world / "lexicon.yaml"),
            "--hashes", str(world / "hashbank.csv"), "--out", str(out)]
     if (world / "seeds.csv").exists():
         cmd += ["--seeds", str(world / "seeds.csv")]

@@ -14,10 +14,12 @@ the linker adds its own re-creation evidence (recreation.py) for flagged sellers
 from __future__ import annotations
 
 from vigil.media.threshold import PDQ_THRESHOLD
+import dataclasses
 import math
 import time
 from contextlib import contextmanager
 from collections import Counter, defaultdict
+from typing import Callable
 
 import numpy as np
 import pyarrow as pa
@@ -76,9 +78,11 @@ ACCOUNT_COLUMNS = [
 ]
 
 
-def run_link(ws: Workspace, engine: LinkEngine = EMBEDDED) -> dict:
+def run_link(ws: Workspace, engine: LinkEngine = EMBEDDED, scores_ready: Callable[[], None] | None = None) -> dict:
     """Write `links` (schemas.LINKS) and `link_candidates` (the in-scope accounts' blocked pairs)
-    and return stage statistics. `engine`: where blocking's platform-wide joins run."""
+    and return stage statistics. `engine`: where blocking's platform-wide joins run.
+    `scores_ready`, when given, blocks until the graph stage has written `scores`: what the linker
+    learns of the whole export comes first, so it can run beside the graph stage (vigil.link.early)."""
     if not ws.has("accounts"):
         ws.write("links", schemas.LINKS.empty_table())
         ws.write("link_candidates", schemas.LINK_CANDIDATES.empty_table())
@@ -86,48 +90,73 @@ def run_link(ws: Workspace, engine: LinkEngine = EMBEDDED) -> dict:
     available = set(pq.read_schema(ws.path("accounts")).names)
     accounts = ws.read("accounts", columns=[c for c in ACCOUNT_COLUMNS if c in available])
     profile_hashes = ws.read("profile_hashes") if ws.has("profile_hashes") else None
-    scores = ws.read_or_empty("scores", schemas.SCORES)
     edges = schemas.EDGES.empty_table()
     if ws.has("edges"):
         wanted = ["platform", "src", "dst", "kind", "count"]
         edges = ws.read("edges", columns=[c for c in wanted if c in pq.read_schema(ws.path("edges")).names])
     last_post = last_posts(ws.path("posts")) if ws.has("posts") else None
+    learned = learn_export(accounts, profile_hashes, engine=engine)
+    if scores_ready is not None:
+        scores_ready()
+    scores = ws.read_or_empty("scores", schemas.SCORES)
     tables: dict[str, pa.Table] = {}
     links, stats = link_accounts(accounts, profile_hashes, scores, edges, last_post=last_post, engine=engine,
-                                 tables=tables)
+                                 tables=tables, learned=learned)
     ws.write("links", links)
     ws.write("link_candidates", tables.get("link_candidates", schemas.LINK_CANDIDATES.empty_table()))
     return stats
 
 
-def link_accounts(accounts: pa.Table, profile_hashes: pa.Table | None, scores: pa.Table, edges: pa.Table,
-                  seed: int = SEED,
-                  last_post: pa.Table | None = None, engine: LinkEngine = EMBEDDED,
-                  tables: dict | None = None) -> tuple[pa.Table, dict]:
-    """The stage as a function over tables (no workspace), for tests and other drivers.
-    `last_post`: (platform, account_id, last_post) per account, for re-creation timing.
-    `tables`, when given, receives `link_candidates` (schemas.LINK_CANDIDATES)."""
+@dataclasses.dataclass
+class Learned:
+    """What the linker learns of the whole export before it knows whom the investigation flags:
+    folded profiles, pictures, u of random pairs and m by EM. Nothing here reads the graph
+    stage's scores."""
+
+    prof: Profiles
+    imgs: ProfileImages
+    rows_by_platform: dict[str, np.ndarray]
+    radius: int
+    model: Model
+    rng: np.random.Generator  # drawn on by the scoring half, after u and EM
+    timings: dict[str, float]
+
+
+def learn_export(accounts: pa.Table, profile_hashes: pa.Table | None, seed: int = SEED,
+                 engine: LinkEngine = EMBEDDED) -> Learned:
     rng = np.random.default_rng(seed)
     timings: dict[str, float] = {}
     with _phase(timings, "profiles"):
         prof = build_profiles(accounts)
     with _phase(timings, "pictures"):
         imgs = load_profile_images(prof, accounts, profile_hashes)
+    plat = np.array(prof.platform, dtype=object)
+    rows_by_platform = {p: np.flatnonzero(plat == p) for p in sorted(prof.platform_size)}
+    with _phase(timings, "random pairs (u)"):
+        u, radius = _measure_u(prof, imgs, rows_by_platform, rng)
+    with _phase(timings, "learning weights (EM)"):
+        model = _learn(prof, imgs, u, radius, rng, engine)
+    return Learned(prof, imgs, rows_by_platform, radius, model, rng, timings)
+
+
+def link_accounts(accounts: pa.Table, profile_hashes: pa.Table | None, scores: pa.Table, edges: pa.Table,
+                  seed: int = SEED,
+                  last_post: pa.Table | None = None, engine: LinkEngine = EMBEDDED,
+                  tables: dict | None = None, learned: Learned | None = None) -> tuple[pa.Table, dict]:
+    """The stage as a function over tables (no workspace), for tests and other drivers.
+    `last_post`: (platform, account_id, last_post) per account, for re-creation timing.
+    `tables`, when given, receives `link_candidates` (schemas.LINK_CANDIDATES).
+    `learned`: `learn_export` of these accounts, when it ran already (with this seed)."""
+    learned = learned or learn_export(accounts, profile_hashes, seed, engine)
+    prof, imgs, model, radius, rng = learned.prof, learned.imgs, learned.model, learned.radius, learned.rng
+    rows_by_platform, timings = learned.rows_by_platform, dict(learned.timings)
     t0 = time.perf_counter()
     focus = focus_accounts(prof, scores, edges)
     backup_of = _backup_pairs(prof, scores)
     hubs = ring_hubs(scores)
     bios = accounts.column("bio").to_pylist() if "bio" in accounts.column_names else [None] * accounts.num_rows
     rec = build_recreation(prof, bios, last_post)
-    platforms = sorted(prof.platform_size)
-    plat = np.array(prof.platform, dtype=object)
-    rows_by_platform = {p: np.flatnonzero(plat == p) for p in platforms}
     timings["scope"] = time.perf_counter() - t0
-
-    with _phase(timings, "random pairs (u)"):
-        u, radius = _measure_u(prof, imgs, rows_by_platform, rng)
-    with _phase(timings, "learning weights (EM)"):
-        model = _learn(prof, imgs, u, radius, rng, engine)
 
     stats = {
         "in_scope": len(focus),

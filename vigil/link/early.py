@@ -1,0 +1,101 @@
+"""The link stage in a second process, started as soon as the media stage has hashed the profile
+pictures, so that the machine's second core works while the first runs graph, terms and audit.
+
+Most of the linker's time goes on what it learns of the whole export (folded profiles, picture
+index, u of random pairs, m by EM), and none of that needs the graph stage's scores; only the
+accounts in scope do. The child learns first, then waits for the parent's word that `scores` is
+written, then links. The results are the sequential run's: the same tables in, the same code.
+
+forkserver, not fork: the parent holds DuckDB and Arrow threads, and a forked copy of a threaded
+process can die in libc (vigil.media.stage starts its hashing pool the same way).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import resource
+import time
+import traceback
+from pathlib import Path
+
+# The one word the parent sends: the graph stage's scores are in the workspace.
+SCORES_WRITTEN = "scores written"
+
+
+class LinkError(RuntimeError):
+    """The link process failed; its traceback is the message."""
+
+
+class EarlyLink:
+    """A running link process. `scores_written()` lets it go on past learning; `result()` waits
+    for its statistics (or raises what it raised). Leaving the `with` block stops it if it is
+    still running (the run failed before it asked for the result)."""
+
+    def __init__(self, workspace_root: Path, platforms: Path | None):
+        ctx = multiprocessing.get_context("forkserver")
+        self._conn, child = ctx.Pipe()
+        self._proc = ctx.Process(target=_link_process, args=(str(workspace_root), platforms, child),
+                                 name="vigil-link", daemon=True)
+        self._proc.start()
+        child.close()
+
+    @property
+    def running(self) -> bool:
+        return self._proc.is_alive()
+
+    def __enter__(self) -> "EarlyLink":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.cancel()
+
+    def scores_written(self) -> None:
+        try:
+            self._conn.send(SCORES_WRITTEN)
+        except (BrokenPipeError, EOFError):
+            pass  # it stopped already (no accounts to link, or it failed): result() says which
+
+    def result(self) -> dict:
+        try:
+            kind, payload = self._conn.recv()
+        except EOFError:
+            self._proc.join()
+            raise LinkError(f"the link process ended without a result (exit code {self._proc.exitcode})") from None
+        self._proc.join()
+        if kind == "error":
+            raise LinkError(payload)
+        return payload
+
+    def cancel(self) -> None:
+        if self._proc.is_alive():
+            self._proc.terminate()
+        self._proc.join()
+        self._conn.close()
+
+
+def _link_process(workspace_root: str, platforms: Path | None, conn) -> None:
+    """The child: the parent's platform registry (the contact rules read it), then the stage."""
+    from vigil.link.stage import run_link
+    from vigil.platforms import load_registry, use_registry
+    from vigil.workspace import Workspace
+
+    t0 = time.perf_counter()
+    waited = 0.0
+
+    def wait_for_scores() -> None:
+        nonlocal waited
+        t = time.perf_counter()
+        if conn.recv() != SCORES_WRITTEN:
+            raise LinkError("unexpected message from the main process")
+        waited = time.perf_counter() - t
+
+    try:
+        use_registry(load_registry(platforms))
+        stats = run_link(Workspace(Path(workspace_root)), scores_ready=wait_for_scores)
+        stats["process"] = {"wall_s": round(time.perf_counter() - t0, 3), "waited_for_scores_s": round(waited, 3),
+                            "peak_memory_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1)}
+        conn.send(("ok", stats))
+    except BaseException:  # noqa: BLE001 - whatever it was, the parent reports it
+        conn.send(("error", traceback.format_exc()))
+    finally:
+        conn.close()
