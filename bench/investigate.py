@@ -75,6 +75,14 @@ def investigate(w: Path, out: Path) -> tuple[dict, float, float]:
     return summary, wall, max(usage.ru_maxrss / 1024.0, summary.get("peak_memory_mb", 0.0))
 
 
+def concurrent_peak_mb(summary: dict) -> float:
+    """An upper bound of the memory held at once while link ran beside graph, terms and audit."""
+    peaks = summary.get("stage_peak_memory_mb", {})
+    if "link_wait" not in summary.get("timings_s", {}):
+        return 0.0
+    return peaks.get("link", 0.0) + max(peaks.get(st, 0.0) for st in ("graph", "terms", "audit", "link_wait"))
+
+
 def exponent(n0: int, n1: int, y0: float, y1: float) -> float:
     return math.log(max(y1, 1e-9) / max(y0, 1e-9)) / math.log(n1 / n0)
 
@@ -113,7 +121,7 @@ def main() -> None:
             continue
         m = [runs[n]["summary"].get("stage_peak_memory_mb", {}).get(st) for n in sizes]
         if st == "total":
-            m = [runs[n]["tree_peak_mb"] for n in sizes]
+            m = [max(runs[n]["tree_peak_mb"], concurrent_peak_mb(runs[n]["summary"])) for n in sizes]
         e = exponent(rows[n0], rows[n1], t[0], t[-1])
         e_txt = f"{e:>7.2f}" if t[-1] >= EXPONENT_MIN_SECONDS else f"{'(~)':>7}"
         if st != "total" and t[-1] >= EXPONENT_MIN_SECONDS:
@@ -124,7 +132,8 @@ def main() -> None:
               + "".join(f"{x:>11,.0f}" if x else f"{'-':>11}" for x in m) + f"{em:>7.2f}" + f"{extrap:>16.0f}")
     print("\nexp s: log(s@largest / s@smallest) / log(accounts ratio), stages taking >= "
           f"{EXPONENT_MIN_SECONDS:.0f} s at the largest size; bar <= {MAX_EXPONENT}.")
-    print("MB: the main process's peak during the stage; total: the largest process of the run.")
+    print("MB: the main process's peak during the stage (link: its own process); total: the largest process "
+          "of the run, or the link process's peak plus the main process's while they ran together if larger.")
     print(f"1M s: the largest size's seconds carried to {BAR_ACCOUNTS:,} main accounts at the stage's "
           f"exponent (at least 1); bar {BAR_SECONDS:.0f} s, {BAR_GIB:.0f} GiB.")
     over = sorted(((e, st) for e, st in worst if e > MAX_EXPONENT), reverse=True)
