@@ -32,7 +32,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "_data" / "investigate"
-# From 20k accounts link runs in its own process beside graph, terms and audit (vigil.link.early):
+# From 20k accounts link runs in its own process beside the stages from signals to audit (vigil.link.early):
 # its row is that process's wall time, `link_wait` what the run waited for it after audit, so the
 # stages no longer add up to the total.
 STAGES = ("ingest", "signals", "media", "graph", "terms", "audit", "link", "link_wait", "write")
@@ -76,11 +76,12 @@ def investigate(w: Path, out: Path) -> tuple[dict, float, float]:
 
 
 def concurrent_peak_mb(summary: dict) -> float:
-    """An upper bound of the memory held at once while link ran beside graph, terms and audit."""
+    """An upper bound of the memory held at once while link ran beside the other stages."""
     peaks = summary.get("stage_peak_memory_mb", {})
     if "link_wait" not in summary.get("timings_s", {}):
         return 0.0
-    return peaks.get("link", 0.0) + max(peaks.get(st, 0.0) for st in ("graph", "terms", "audit", "link_wait"))
+    return peaks.get("link", 0.0) + max(peaks.get(st, 0.0) for st in ("signals", "media", "graph", "terms", "audit",
+                                                                      "link_wait"))
 
 
 def exponent(n0: int, n1: int, y0: float, y1: float) -> float:

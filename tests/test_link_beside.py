@@ -1,5 +1,6 @@
-"""The link stage run in a second process beside graph, terms and audit (vigil.link.early) gives
-the sequential run's results, and a failure there fails the run with the child's traceback."""
+"""The link stage run in a second process beside the stages from signals to audit
+(vigil.link.early) gives the sequential run's results, and a failure there fails the run with
+the child's traceback."""
 
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ def test_link_beside_gives_the_sequential_results(sample_world: Path, sample_run
 def test_a_failing_link_process_fails_the_run_with_its_traceback(tmp_path: Path):
     (tmp_path / "accounts.parquet").write_bytes(b"not a parquet file")
     with EarlyLink(tmp_path, None) as early:
-        early.scores_written()
+        early.written("profile_hashes")
         with pytest.raises(LinkError, match="Traceback"):
             early.result()
     assert not early.running

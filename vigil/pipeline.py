@@ -23,7 +23,7 @@ from vigil.progress import console
 from vigil.workspace import Workspace
 
 # Below this many accounts the link process's start (a fresh interpreter importing the stages, ~2 s
-# of CPU) costs more than running link after audit: graph, terms and audit take seconds there.
+# of CPU) costs more than running link after audit: the stages it would run beside take seconds.
 LINK_BESIDE_MIN_ACCOUNTS = 20_000
 
 CONTRACT_FILES = ("accounts.csv", "links.csv", "recommendation_audit.json", "rejects.jsonl", "terms.csv")
@@ -42,7 +42,7 @@ class RunOptions:
     platforms: Path | None = None  # operator's platform registry (extends the shipped one)
     engine: str = "embedded"  # embedded | spark (vigil.engines.spark.SPARK_STAGES run on Spark)
     master: str = "local[*]"  # the Spark master URL for engine=spark
-    # Embedded engine: link in a second process beside graph, terms and audit (vigil.link.early).
+    # Embedded engine: link in a second process beside the stages from signals to audit (vigil.link.early).
     # None: when the export holds at least LINK_BESIDE_MIN_ACCOUNTS accounts.
     link_beside: bool | None = None
 
@@ -165,29 +165,32 @@ def _run_stages(opts: RunOptions, out: Path, lexicon, bank, seeds, t_start: floa
         summary.rejects = report.rejects
         summary.rejects_by_file = report.rejects_by_file
         summary.refused_tables = report.refused
-    with _timed(summary, "signals"):
-        if spark is not None:
-            summary.stages["signals"] = run_spark_stage("signals", spark, ws, lexicon_path=opts.lexicon)
-        else:
-            summary.stages["signals"] = signals.run_signals(ws, lexicon)
-    with _timed(summary, "media"):
-        if spark is not None:
-            summary.stages["media"] = run_spark_stage("media", spark, ws, export_dir=opts.export_dir, bank=bank,
-                                                      dihedral=opts.dihedral)
-        else:
-            summary.stages["media"] = media.run_media(ws, opts.export_dir, bank, dihedral=opts.dihedral)
-        # Bad hash-bank rows are rejected records too: they sit in rejects.jsonl and in the count.
-        bank_rejects = summary.stages["media"].get("bank_rejects", 0)
-        if bank_rejects:
-            summary.rejects += bank_rejects
-            for r in bank.rejects:
-                name = Path(r["file"]).name
-                summary.rejects_by_file[name] = summary.rejects_by_file.get(name, 0) + 1
-    # The linker learns the export (profiles, pictures, u, EM) on the second core while graph,
-    # terms and audit run here; it links once the scores are written (vigil.link.early).
+    # The linker folds and learns the export (profiles, pictures, u, EM) on the second core while
+    # the stages from signals to audit run here; it reads each table it needs from them as soon as
+    # they are written, and links once the scores are (vigil.link.early).
     beside = spark is None and (opts.link_beside if opts.link_beside is not None
                                 else summary.counts.get("accounts", 0) >= LINK_BESIDE_MIN_ACCOUNTS)
     with EarlyLink(ws.root, opts.platforms) if beside else nullcontext() as early:
+        with _timed(summary, "signals"):
+            if spark is not None:
+                summary.stages["signals"] = run_spark_stage("signals", spark, ws, lexicon_path=opts.lexicon)
+            else:
+                summary.stages["signals"] = signals.run_signals(ws, lexicon)
+        with _timed(summary, "media"):
+            if spark is not None:
+                summary.stages["media"] = run_spark_stage("media", spark, ws, export_dir=opts.export_dir, bank=bank,
+                                                          dihedral=opts.dihedral)
+            else:
+                summary.stages["media"] = media.run_media(ws, opts.export_dir, bank, dihedral=opts.dihedral)
+            # Bad hash-bank rows are rejected records too: they sit in rejects.jsonl and in the count.
+            bank_rejects = summary.stages["media"].get("bank_rejects", 0)
+            if bank_rejects:
+                summary.rejects += bank_rejects
+                for r in bank.rejects:
+                    name = Path(r["file"]).name
+                    summary.rejects_by_file[name] = summary.rejects_by_file.get(name, 0) + 1
+        if early is not None:
+            early.written("profile_hashes")
         with _timed(summary, "graph"):
             from vigil.graph.model import load_model
 
@@ -196,7 +199,7 @@ def _run_stages(opts: RunOptions, out: Path, lexicon, bank, seeds, t_start: floa
             else:
                 summary.stages["graph"] = graph.run_graph(ws, model=load_model(ws))
         if early is not None:
-            early.scores_written()
+            early.written("scores")
         with _timed(summary, "terms"):
             terms = signals.discover_terms(ws, lexicon)
             ws.write("terms", terms)
@@ -211,7 +214,7 @@ def _run_stages(opts: RunOptions, out: Path, lexicon, bank, seeds, t_start: floa
         if early is not None:
             with _timed(summary, "link_wait"):
                 summary.stages["link"] = early.result()
-            # The link process's own wall time and peak: it ran beside graph, terms and audit.
+            # The link process's own wall time and peak: it ran beside the stages from signals to audit.
             summary.timings_s["link"] = summary.stages["link"]["process"]["wall_s"]
             summary.stage_peak_memory_mb["link"] = summary.stages["link"]["process"]["peak_memory_mb"]
         else:

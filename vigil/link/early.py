@@ -1,10 +1,11 @@
-"""The link stage in a second process, started as soon as the media stage has hashed the profile
-pictures, so that the machine's second core works while the first runs graph, terms and audit.
+"""The link stage in a second process, started as soon as ingest has written the accounts, so
+that the machine's second core works while the first runs signals, media, graph, terms and audit.
 
 Most of the linker's time goes on what it learns of the whole export (folded profiles, picture
 index, u of random pairs, m by EM), and none of that needs the graph stage's scores; only the
-accounts in scope do. The child learns first, then waits for the parent's word that `scores` is
-written, then links. The results are the sequential run's: the same tables in, the same code.
+accounts in scope do. The child folds the profiles, waits for the parent's word that media has
+written `profile_hashes`, learns, waits for the word that graph has written `scores`, then links.
+The results are the sequential run's: the same tables in, the same code.
 
 forkserver, not fork: the parent holds DuckDB and Arrow threads, and a forked copy of a threaded
 process can die in libc (vigil.media.stage starts its hashing pool the same way).
@@ -18,8 +19,8 @@ import time
 import traceback
 from pathlib import Path
 
-# The one word the parent sends: the graph stage's scores are in the workspace.
-SCORES_WRITTEN = "scores written"
+# The tables the child waits for, in the order the parent writes them.
+AWAITED = ("profile_hashes", "scores")
 
 
 class LinkError(RuntimeError):
@@ -27,9 +28,9 @@ class LinkError(RuntimeError):
 
 
 class EarlyLink:
-    """A running link process. `scores_written()` lets it go on past learning; `result()` waits
-    for its statistics (or raises what it raised). Leaving the `with` block stops it if it is
-    still running (the run failed before it asked for the result)."""
+    """A running link process. `written(table)` lets it go on past the point where it needs that
+    table; `result()` waits for its statistics (or raises what it raised). Leaving the `with`
+    block stops it if it is still running (the run failed before it asked for the result)."""
 
     def __init__(self, workspace_root: Path, platforms: Path | None):
         ctx = multiprocessing.get_context("forkserver")
@@ -49,9 +50,11 @@ class EarlyLink:
     def __exit__(self, *exc) -> None:
         self.cancel()
 
-    def scores_written(self) -> None:
+    def written(self, table: str) -> None:
+        if table not in AWAITED:
+            raise ValueError(f"the link process waits for no table {table!r}")
         try:
-            self._conn.send(SCORES_WRITTEN)
+            self._conn.send(table)
         except (BrokenPipeError, EOFError):
             pass  # it stopped already (no accounts to link, or it failed): result() says which
 
@@ -80,19 +83,19 @@ def _link_process(workspace_root: str, platforms: Path | None, conn) -> None:
     from vigil.workspace import Workspace
 
     t0 = time.perf_counter()
-    waited = 0.0
+    waited: dict[str, float] = {}
 
-    def wait_for_scores() -> None:
-        nonlocal waited
+    def wait_for(table: str) -> None:
         t = time.perf_counter()
-        if conn.recv() != SCORES_WRITTEN:
-            raise LinkError("unexpected message from the main process")
-        waited = time.perf_counter() - t
+        got = conn.recv()
+        if got != table:
+            raise LinkError(f"waited for {table!r}, the main process wrote {got!r}")
+        waited[table] = round(time.perf_counter() - t, 3)
 
     try:
         use_registry(load_registry(platforms))
-        stats = run_link(Workspace(Path(workspace_root)), scores_ready=wait_for_scores)
-        stats["process"] = {"wall_s": round(time.perf_counter() - t0, 3), "waited_for_scores_s": round(waited, 3),
+        stats = run_link(Workspace(Path(workspace_root)), wait_for=wait_for)
+        stats["process"] = {"wall_s": round(time.perf_counter() - t0, 3), "waited_s": waited,
                             "peak_memory_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1)}
         conn.send(("ok", stats))
     except BaseException:  # noqa: BLE001 - whatever it was, the parent reports it

@@ -78,29 +78,29 @@ ACCOUNT_COLUMNS = [
 ]
 
 
-def run_link(ws: Workspace, engine: LinkEngine = EMBEDDED, scores_ready: Callable[[], None] | None = None) -> dict:
+def run_link(ws: Workspace, engine: LinkEngine = EMBEDDED, wait_for: Callable[[str], None] | None = None) -> dict:
     """Write `links` (schemas.LINKS) and `link_candidates` (the in-scope accounts' blocked pairs)
     and return stage statistics. `engine`: where blocking's platform-wide joins run.
-    `scores_ready`, when given, blocks until the graph stage has written `scores`: what the linker
-    learns of the whole export comes first, so it can run beside the graph stage (vigil.link.early)."""
+    `wait_for(table)`, when given, blocks until an earlier stage has written `profile_hashes`
+    (media) or `scores` (graph): the stage reads each as late as it can, so that it can run beside
+    the stages that write them (vigil.link.early)."""
+    wait_for = wait_for or (lambda table: None)
     if not ws.has("accounts"):
         ws.write("links", schemas.LINKS.empty_table())
         ws.write("link_candidates", schemas.LINK_CANDIDATES.empty_table())
         return {"links": 0, "in_scope": 0, "note": "no accounts table"}
     available = set(pq.read_schema(ws.path("accounts")).names)
     accounts = ws.read("accounts", columns=[c for c in ACCOUNT_COLUMNS if c in available])
-    profile_hashes = ws.read("profile_hashes") if ws.has("profile_hashes") else None
     edges = schemas.EDGES.empty_table()
     if ws.has("edges"):
         wanted = ["platform", "src", "dst", "kind", "count"]
         edges = ws.read("edges", columns=[c for c in wanted if c in pq.read_schema(ws.path("edges")).names])
     last_post = last_posts(ws.path("posts")) if ws.has("posts") else None
-    learned = learn_export(accounts, profile_hashes, engine=engine)
-    if scores_ready is not None:
-        scores_ready()
+    learned = learn_export(accounts, lambda: _profile_hashes(ws, wait_for), engine=engine)
+    wait_for("scores")
     scores = ws.read_or_empty("scores", schemas.SCORES)
     tables: dict[str, pa.Table] = {}
-    links, stats = link_accounts(accounts, profile_hashes, scores, edges, last_post=last_post, engine=engine,
+    links, stats = link_accounts(accounts, None, scores, edges, last_post=last_post, engine=engine,
                                  tables=tables, learned=learned)
     ws.write("links", links)
     ws.write("link_candidates", tables.get("link_candidates", schemas.LINK_CANDIDATES.empty_table()))
@@ -122,12 +122,21 @@ class Learned:
     timings: dict[str, float]
 
 
-def learn_export(accounts: pa.Table, profile_hashes: pa.Table | None, seed: int = SEED,
-                 engine: LinkEngine = EMBEDDED) -> Learned:
+def _profile_hashes(ws: Workspace, wait_for: Callable[[str], None]) -> pa.Table | None:
+    wait_for("profile_hashes")
+    return ws.read("profile_hashes") if ws.has("profile_hashes") else None
+
+
+def learn_export(accounts: pa.Table, profile_hashes: pa.Table | None | Callable[[], pa.Table | None],
+                 seed: int = SEED, engine: LinkEngine = EMBEDDED) -> Learned:
+    """`profile_hashes` may be a function that reads them: they are needed only after the
+    profiles are folded, and the media stage may still be writing them."""
     rng = np.random.default_rng(seed)
     timings: dict[str, float] = {}
     with _phase(timings, "profiles"):
         prof = build_profiles(accounts)
+    if callable(profile_hashes):
+        profile_hashes = profile_hashes()
     with _phase(timings, "pictures"):
         imgs = load_profile_images(prof, accounts, profile_hashes)
     plat = np.array(prof.platform, dtype=object)
