@@ -80,18 +80,13 @@ def handle_similarity(a: str, b: str) -> float:
 
 def similar_pairs(cand_codes: np.ndarray, seller_codes: np.ndarray, platform: np.ndarray,
                   handle: np.ndarray) -> list[tuple[int, int, float]]:
-    """(candidate, seller, similarity) over same-platform pairs sharing a handle trigram.
+    """(candidate, seller, similarity) over same-platform pairs at HANDLE_SIMILAR or more, best
+    first: the most similar, then the one whose length it keeps most closely, then by seller.
 
-    Blocking on shared trigrams in DuckDB keeps this a join, not candidates x sellers.
+    The pairs sharing two trigrams grow with candidates x sellers of a platform, so blocking,
+    counting and scoring all run in DuckDB: `handle_similarity` of a pair is its shared trigram
+    count over the two sets' sizes, or 1.0 when the shorter skeleton sits inside the longer.
     """
-    def grams_table(codes):
-        rows_c, rows_p, rows_g = [], [], []
-        for c in codes.tolist():
-            for g in _grams(skel[c]):
-                rows_c.append(c), rows_p.append(platform[c]), rows_g.append(g)
-        return pa.table({"code": pa.array(rows_c, pa.int64()), "platform": pa.array(rows_p, pa.string()),
-                         "g": pa.array(rows_g, pa.string())})
-
     if not len(cand_codes) or not len(seller_codes):
         return []
     skel = {int(c): skeleton(handle[c]) for c in np.concatenate([cand_codes, seller_codes]).tolist()}
@@ -99,25 +94,38 @@ def similar_pairs(cand_codes: np.ndarray, seller_codes: np.ndarray, platform: np
     for c, sk in skel.items():
         freq[(platform[c], sk)] = freq.get((platform[c], sk), 0) + 1
 
-    def usable(codes):
-        return np.array([c for c in codes.tolist() if len(skel[c]) >= MIN_SKELETON
-                         and freq[(platform[c], skel[c])] <= COMMON_SKELETON], dtype=np.int64)
+    def usable(codes) -> pa.Table:
+        kept = [c for c in codes.tolist() if len(skel[c]) >= MIN_SKELETON
+                and freq[(platform[c], skel[c])] <= COMMON_SKELETON]
+        return pa.table({"code": pa.array(kept, pa.int64()), "platform": pa.array([platform[c] for c in kept], pa.string()),
+                         "s": pa.array([skel[c] for c in kept], pa.string())})
 
-    cand_codes, seller_codes = usable(cand_codes), usable(seller_codes)
-    if not len(cand_codes) or not len(seller_codes):
+    cand, sell = usable(cand_codes), usable(seller_codes)
+    if not cand.num_rows or not sell.num_rows:
         return []
     con = duckdb.connect()
-    con.register("cg", grams_table(cand_codes))
-    con.register("sg", grams_table(seller_codes))
-    res = con.sql("""SELECT cg.code AS c, sg.code AS s, count(*) AS k FROM cg JOIN sg
-                     ON cg.platform = sg.platform AND cg.g = sg.g AND cg.code <> sg.code
-                     GROUP BY ALL HAVING count(*) >= 2""").fetchall()
-    out = []
-    for c, s, _ in res:
-        sim = handle_similarity(skel[c], skel[s])
-        if sim >= HANDLE_SIMILAR:
-            out.append((c, s, sim))
-    return out
+    con.register("cand", cand)
+    con.register("sell", sell)
+    # _grams in SQL: the distinct substrings of length 3 (substr is 1-based).
+    grams = "SELECT code, platform, unnest(list_distinct(list_transform(range(1, length(s) - 1), lambda k: substr(s, k, 3)))) AS g FROM {}"
+    rows = con.sql(f"""
+        WITH cg AS ({grams.format("cand")}), sg AS ({grams.format("sell")}),
+             cn AS (SELECT code, count(*) AS n FROM cg GROUP BY code),
+             sn AS (SELECT code, count(*) AS n FROM sg GROUP BY code),
+             k AS (SELECT cg.code AS c, sg.code AS s, count(*) AS k FROM cg JOIN sg
+                   ON cg.platform = sg.platform AND cg.g = sg.g AND cg.code <> sg.code
+                   GROUP BY ALL HAVING count(*) >= 2),
+             scored AS (
+                SELECT k.c, k.s, abs(length(a.s) - length(b.s)) AS dl,
+                       CASE WHEN least(length(a.s), length(b.s)) >= {CONTAINED_MIN_LEN}
+                                 AND (CASE WHEN length(a.s) <= length(b.s) THEN contains(b.s, a.s)
+                                           ELSE contains(a.s, b.s) END)
+                            THEN 1.0 ELSE 2.0 * k.k / (cn.n + sn.n) END AS sim
+                FROM k JOIN cand a ON a.code = k.c JOIN sell b ON b.code = k.s
+                       JOIN cn ON cn.code = k.c JOIN sn ON sn.code = k.s)
+        SELECT c, s, sim FROM scored WHERE sim >= {HANDLE_SIMILAR} ORDER BY sim DESC, dl, s, c""").fetchall()
+    con.close()
+    return [(int(c), int(s), float(sim)) for c, s, sim in rows]
 
 
 def find_backups(ev: Evidence, nb: Neighbourhood, codes_local: np.ndarray, sellers: np.ndarray,
@@ -147,10 +155,7 @@ def find_backups(ev: Evidence, nb: Neighbourhood, codes_local: np.ndarray, selle
     seller_codes = np.flatnonzero(sellers)
     g = nb.g
     follow_in = g.inc("follow")
-    pairs = similar_pairs(codes[cand], seller_codes, g.platform, ev.handle)
-    # Best match first: the most similar name, then the one whose length it keeps most closely.
-    pairs.sort(key=lambda p: (-p[2], abs(len(skeleton(ev.handle[p[0]])) - len(skeleton(ev.handle[p[1]]))), p[1]))
-    for c, s, sim in pairs:
+    for c, s, sim in similar_pairs(codes[cand], seller_codes, g.platform, ev.handle):  # best match first
         li = codes_local[c]
         if li in found:
             continue
