@@ -147,10 +147,30 @@ def follow_graph(rng: np.random.Generator, pop: Population, p: WorldParams) -> t
     return src[first], dst[first], t[first]
 
 
+# A circle's members follow each other with its probability up to this many members; a bigger
+# circle keeps the degree that size gives. People know a few hundred others, whatever the
+# platform's size: without the cap a million-account world had 94M edges, four times the shape of
+# a real export, most of them adult creators following each other.
+CIRCLE_MAX = 400
+# Above this many possible pairs, _pairs draws the pairs it keeps instead of testing every pair
+# (the same expected count, without arrays of every pair).
+PAIRS_DRAWN_ABOVE = 4_000_000
+
+
+def _circle(prob: float, n: int) -> float:
+    """The follow probability in a circle of n members (see CIRCLE_MAX)."""
+    return prob * min(1.0, CIRCLE_MAX / max(n, 1))
+
+
 def _pairs(rng, a: np.ndarray, b: np.ndarray, prob: float):
     """Each (x in a, y in b), x != y, kept with probability prob."""
     if len(a) == 0 or len(b) == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    if len(a) * len(b) > PAIRS_DRAWN_ABOVE:
+        flat = np.unique(rng.integers(0, len(a) * len(b), size=int(rng.binomial(len(a) * len(b), prob))))
+        x, y = a[flat // len(b)], b[flat % len(b)]
+        keep = x != y
+        return x[keep], y[keep]
     x = np.repeat(a, len(b))
     y = np.tile(b, len(a))
     keep = (x != y) & (rng.random(len(x)) < prob)
@@ -191,7 +211,7 @@ def _special_follows(rng, pop: Population, p: WorldParams, pi: int, srcs: list, 
             back = tgt[rng.random(len(tgt)) < 0.1]
             add(back, np.full(len(back), x))
     # Sellers across rings know each other a little.
-    add(*_pairs(rng, sellers_all, sellers_all, 0.03))
+    add(*_pairs(rng, sellers_all, sellers_all, _circle(0.03, len(sellers_all))))
     # Curious benign accounts follow a seller anyway (they make benign viewers adjacent).
     if len(benign):
         k = rng.poisson(p.curious_followers, size=len(sellers_all))
@@ -201,15 +221,15 @@ def _special_follows(rng, pop: Population, p: WorldParams, pi: int, srcs: list, 
     if len(sellers_all):
         k = rng.poisson(p.advocate_follows, size=len(watchers))
         add(np.repeat(watchers, k), rng.choice(sellers_all, size=int(k.sum())))
-    add(*_pairs(rng, watchers, watchers, 0.3))
+    add(*_pairs(rng, watchers, watchers, _circle(0.3, len(watchers))))
     # Adult creators and their fans.
     cre = np.flatnonzero(on & (pop.kind == K["adult_creator"]))
     fans = np.flatnonzero(on & (pop.kind == K["adult_fan"]))
-    add(*_pairs(rng, cre, cre, 0.3))
+    add(*_pairs(rng, cre, cre, _circle(0.3, len(cre))))
     if len(cre):
         k = np.minimum(rng.integers(2, 9, size=len(fans)), len(cre))
         add(np.repeat(fans, k), rng.choice(cre, size=int(k.sum())))
-        add(*_pairs(rng, cre, fans, 0.08))
+        add(*_pairs(rng, cre, fans, _circle(0.08, len(fans))))
     # Buyers who are also fans of legal adult creators; sellers who follow teenagers: both put
     # decoys next to the network in the graph.
     teens = np.flatnonzero(on & np.isin(pop.kind, [K["teen"], K["teen_trader"]]))
@@ -228,7 +248,7 @@ def _special_follows(rng, pop: Population, p: WorldParams, pi: int, srcs: list, 
     promo = np.flatnonzero(on & (pop.kind == K["benign_promo"]))
     art = np.flatnonzero(on & (pop.kind == K["art_seller"]))
     add(*_pairs(rng, promo, art, min(1.0, 10.0 / max(len(art), 1))))
-    add(*_pairs(rng, art, promo, 0.3))
+    add(*_pairs(rng, art, promo, _circle(0.3, len(promo))))
     add(*_pairs(rng, art, art, min(1.0, 5.0 / max(len(art), 1))))
     if p.facilitator_benign:
         # Promo pages that also promote ordinary shops follow them.
