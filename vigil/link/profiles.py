@@ -56,8 +56,8 @@ class Profiles:
     key_count: Counter = field(default_factory=Counter)
     token_count: Counter = field(default_factory=Counter)
     handle_count: Counter = field(default_factory=Counter)
-    # Handle trigram tables for blocking (candidates._handle_trigrams), built on first use.
-    handle_trigrams: tuple | None = field(default=None, repr=False)
+    # Handle trigrams for blocking (candidates.handle_index), built on first use.
+    handle_index: object | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
         return len(self.account_id)
