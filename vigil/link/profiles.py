@@ -12,11 +12,15 @@ import gc
 from collections import Counter, defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
 from vigil.link.identifiers import extract_mentions, handle_text, platform_names
 from vigil.link.normalize import handle_core, name_key, name_tokens, residue
+
+if TYPE_CHECKING:
+    from vigil.link.candidates import HandleIndex
 
 # An identifier written by more accounts than one person plausibly runs (main, backups, a few
 # platforms) is a shared contact (an agency, a group chat, a link-in-bio site), not a person.
@@ -59,7 +63,7 @@ class Profiles:
     token_count: Counter = field(default_factory=Counter)
     handle_count: Counter = field(default_factory=Counter)
     # Handle trigrams for blocking (candidates.handle_index), built on first use.
-    handle_index: object | None = field(default=None, repr=False)
+    handle_index: "HandleIndex | None" = field(default=None, repr=False)
 
     def __len__(self) -> int:
         return len(self.account_id)
@@ -101,12 +105,12 @@ def _collector_paused():
     """No cyclic garbage collection while the profiles are built: a million accounts' lists, sets
     and dicts hold no reference cycles, yet the collector would walk the growing heap again and
     again as they are made (most of `_index`'s time at 161k accounts)."""
-    paused = gc.isenabled()
+    was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        if paused:
+        if was_enabled:
             gc.enable()
 
 
