@@ -162,3 +162,18 @@ def test_dihedral_variants_are_found_like_brute_force(n_bank):
     idx.add(bank)
     got = pairs(idx, queries, 31)
     assert got == brute(bank, queries, 31) and got
+
+
+@pytest.mark.parametrize("radius", [0, 10, 31, 40])
+def test_self_join_equals_brute_force(radius, monkeypatch):
+    """pairs_within: every pair of a bank within the radius once, copies and planted neighbours
+    at every distance included, also when a sub-table's candidates span several blocks."""
+    monkeypatch.setattr(mih, "PAIR_BATCH", 5_000)
+    rng = np.random.default_rng(radius)
+    bank, queries = plant(rng, 6_000, 200)
+    codes = np.concatenate([bank, queries, queries[:20]])  # queries[:20] twice: identical codes
+    a, b = mih.pairs_within(codes, radius)
+    want = {(int(i), int(j)) for i in range(len(codes))
+            for j in np.flatnonzero(hamming_numpy(codes, codes[i]) <= radius) if i < j}
+    assert list(zip(a.tolist(), b.tolist())) == sorted(want)
+    assert len(want) >= 20 + 200 * 3 * min(radius + 1, 41) // 41

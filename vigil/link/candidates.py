@@ -12,12 +12,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Callable
 
-import duckdb
 import numpy as np
-import pyarrow as pa
+import scipy.sparse as sp
 
 from vigil.link.images import ProfileImages
-from vigil.link.normalize import trigrams
 from vigil.link.profiles import Profiles
 
 # A name held by more accounts than this on a platform is blocked on no further: it would
@@ -85,109 +83,148 @@ def image_blocks(imgs: ProfileImages, queries: list[int], image_radius: int) -> 
 
 
 def _handle_blocks(prof: Profiles, queries: list[int]) -> list[tuple[int, int]]:
-    """Accounts whose handle shares most trigrams with a query's handle, joined in DuckDB.
+    """Accounts whose handle holds at least HANDLE_TRIGRAM_SHARE of a query's handle trigrams,
+    the HANDLE_TOP_K most similar per query and platform.
 
-    Joining every query trigram to every handle holding it is quadratic in the export (a common
-    trigram such as "^ma" is held by thousands of handles). A candidate holding at least k of a
-    query's n trigrams must hold one of the query's n - k + 1 rarest (prefix filtering), so only
-    those are joined; each candidate found is then counted over all n trigrams. The result is the
-    full join's, exactly: every pair at or above the share, ranked the same within its query.
+    Counting every query trigram against every handle holding it is quadratic in the export (a
+    common trigram such as "^ma" is held by thousands of handles). A handle holding k of a query's
+    n trigrams holds at least PROBE_EXTRA + 1 of its n - k + 1 + PROBE_EXTRA rarest (pigeonhole),
+    so only those are counted against every handle, and the few handles probed often enough are
+    then counted on the query's other trigrams. The result is the full count's, exactly.
     """
-    q_rows, q_tris = [], []
-    for i in queries:
-        for t in trigrams(prof.core[i]):
-            q_rows.append(i)
-            q_tris.append(t)
-    if not q_rows:
+    index = handle_index(prof)
+    q = np.unique(np.asarray(queries, dtype=np.int64))
+    n = np.diff(index.by_account.indptr)[q]
+    q, n = q[n > 0], n[n > 0]  # an empty handle core has no trigrams
+    if not len(q):
         return []
-    con = duckdb.connect()
-    con.register("q_in", pa.table({"i": pa.array(q_rows, pa.int64()), "t": q_tris}))
-    a, df, held = _handle_trigrams(prof, con)
-    con.register("a", a)
-    con.register("df", df)
-    # Each query trigram with its rank by rarity within the query, and the query's trigram count.
-    con.execute(
-        """CREATE TEMP TABLE q AS
-           SELECT q_in.i, q_in.t, coalesce(df.tid, -1) AS tid, count(*) OVER (PARTITION BY q_in.i) AS n,
-                  row_number() OVER (PARTITION BY q_in.i ORDER BY coalesce(df.df, 0), q_in.t) AS r
-           FROM q_in LEFT JOIN df USING (t)"""
-    )
-    cand = con.sql(
-        f"""SELECT DISTINCT q.i, a.j FROM q JOIN a USING (t)
-            WHERE q.r <= q.n - ceil(q.n * {HANDLE_TRIGRAM_SHARE}) + 1 AND q.i <> a.j"""
-    ).to_arrow_table()
-    query_tris = con.sql("SELECT i, tid, n FROM q").to_arrow_table()
-    con.close()
-    return _top_by_share(prof, cand, held, query_tris)
+    probed, rest = _split_trigrams(index, q, n)
+    found = [_shared_trigrams(index, q[lo:hi], n[lo:hi], probed[lo:hi], rest[lo:hi])
+             for lo, hi in _probe_batches(probed @ index.holders_count)]
+    ci, cj, shared = (np.concatenate([f[k] for f in found]) for k in range(3))
+    return _top_per_platform(index, ci, cj, shared)
 
 
-def _handle_trigrams(prof: Profiles, con) -> tuple[pa.Table, pa.Table, pa.Table]:
-    """Every handle's trigrams (j, t), each trigram's document frequency and id (t, df, tid), and
-    (j, tid) sorted by j: the same for every set of queries, so built once per export."""
-    if prof.handle_trigrams is not None:
-        return prof.handle_trigrams
-    con.register("cores", pa.table({"j": pa.array(np.arange(len(prof.core)), pa.int64()), "core": prof.core}))
-    # Same padding as normalize.trigrams, computed in DuckDB so a million handles stay out of Python.
-    a = con.sql(
-        """SELECT DISTINCT j, unnest(list_transform(range(1, length(s) - 1), lambda k: substr(s, k, 3))) AS t
-           FROM (SELECT j, '^' || core || '$' AS s FROM cores WHERE core <> '')"""
-    ).to_arrow_table()
-    con.register("a_all", a)
-    df = con.sql("SELECT t, count(*) AS df, (row_number() OVER ()) - 1 AS tid FROM a_all GROUP BY t").to_arrow_table()
-    con.register("df_all", df)
-    held = con.sql("SELECT a_all.j, df_all.tid FROM a_all JOIN df_all USING (t) ORDER BY a_all.j").to_arrow_table()
-    con.unregister("cores")
-    con.unregister("a_all")
-    con.unregister("df_all")
-    prof.handle_trigrams = (a, df, held)
-    return prof.handle_trigrams
+# Trigrams probed beyond the n - k + 1 that prefix filtering needs: a handle must then hold three
+# probed trigrams to be counted further, which leaves a quarter of the handles that plain prefix
+# filtering counts (100k-account export). Fewer leave more handles to count on the rest of the
+# query's trigrams; more probe commoner trigrams than that saves.
+PROBE_EXTRA = 2
+# Probe entries (query, handle holding one of its probed trigrams) per batch of queries: bounds
+# the temporaries to a few hundred MB at any export size.
+PROBE_BATCH = 1 << 22
+# Characters of a handle core (normalize.handle_core keeps 0-9 and a-z) and the padding of
+# normalize.trigrams; a trigram's id is its three characters' codes in base TRIGRAM_BASE.
+TRIGRAM_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz^$"
+TRIGRAM_BASE = len(TRIGRAM_ALPHABET)
 
 
-# Candidate pairs counted per numpy batch (each expands to its candidates' trigrams).
-COUNT_BATCH = 1 << 18
+@dataclass(frozen=True)
+class HandleIndex:
+    """What handle blocking needs of every account, built once per export: its handle's distinct
+    trigram ids both ways round, as 0/1 sparse matrices, and its platform as a number."""
+
+    by_account: sp.csr_array  # accounts x trigram ids
+    holders: sp.csr_array  # trigram ids x accounts
+    platform: np.ndarray
+
+    @property
+    def holders_count(self) -> np.ndarray:
+        """Accounts holding each trigram id."""
+        return np.diff(self.holders.indptr)
 
 
-def _top_by_share(prof: Profiles, cand: pa.Table, held: pa.Table, query_tris: pa.Table) -> list[tuple[int, int]]:
-    """Count each candidate's share of its query's trigrams (sorted-key lookups in numpy: a hash
-    join of every candidate against every trigram was most of the blocking time), keep those at
-    HANDLE_TRIGRAM_SHARE and the HANDLE_TOP_K best per query and platform."""
-    if not cand.num_rows:
-        return []
-    ci = cand.column("i").to_numpy()
-    cj = cand.column("j").to_numpy()
-    hj, htid = held.column("j").to_numpy(), held.column("tid").to_numpy()
-    off = np.zeros(len(prof) + 1, dtype=np.int64)
-    np.cumsum(np.bincount(hj, minlength=len(prof)), out=off[1:])
-    qi, qtid, qn = (query_tris.column(c).to_numpy() for c in ("i", "tid", "n"))
-    queries, qpos = np.unique(qi, return_inverse=True)
-    n_tri = int(htid.max()) + 2 if len(htid) else 1
-    keys = np.unique(qpos.astype(np.int64) * n_tri + (qtid + 1))  # tid -1 (held by no account) -> 0
-    n_of = np.zeros(len(queries), dtype=np.int64)
-    n_of[qpos] = qn
-    cpos = np.searchsorted(queries, ci)
-    shared = np.zeros(len(ci), dtype=np.int64)
-    for lo in range(0, len(ci), COUNT_BATCH):
-        j, pos = cj[lo : lo + COUNT_BATCH], cpos[lo : lo + COUNT_BATCH]
-        lengths = off[j + 1] - off[j]
-        starts = np.zeros(len(j), dtype=np.int64)
-        np.cumsum(lengths[:-1], out=starts[1:])
-        flat = np.repeat(off[j] - starts, lengths) + np.arange(int(lengths.sum()))
-        key = np.repeat(pos.astype(np.int64) * n_tri, lengths) + (htid[flat] + 1)
-        at = np.minimum(np.searchsorted(keys, key), len(keys) - 1)
-        found = np.concatenate([[0], np.cumsum(keys[at] == key)])
-        shared[lo : lo + COUNT_BATCH] = found[starts + lengths] - found[starts]
-    share = shared / n_of[cpos]
-    keep = share >= HANDLE_TRIGRAM_SHARE
-    ci, cj, shared = ci[keep], cj[keep], shared[keep]
-    plat = np.unique(np.asarray(prof.platform, dtype=object), return_inverse=True)[1][cj]
-    order = np.lexsort((cj, -shared, plat, ci))  # per query and platform: most shared, then row
+def handle_index(prof: Profiles) -> HandleIndex:
+    """normalize.trigrams of every handle core, computed over one byte buffer of all cores so a
+    million handles stay out of Python; cached on the profiles (the same for every query set)."""
+    if prof.handle_index is not None:
+        return prof.handle_index
+    n = len(prof)
+    lut = np.zeros(256, dtype=np.int32)
+    lut[np.frombuffer(TRIGRAM_ALPHABET.encode(), dtype=np.uint8)] = np.arange(TRIGRAM_BASE)
+    text = lut[np.frombuffer(("^" + "$^".join(prof.core) + "$").encode("ascii"), dtype=np.uint8)]
+    length = np.fromiter(map(len, prof.core), dtype=np.int64, count=n)
+    # "^core$" holds len(core) trigrams, starting at each of its first len(core) characters.
+    pad_start = np.zeros(n, dtype=np.int64)
+    np.cumsum(length[:-1] + 2, out=pad_start[1:])
+    pos = np.repeat(pad_start - np.cumsum(length) + length, length) + np.arange(int(length.sum()))
+    code = (text[pos] * TRIGRAM_BASE + text[pos + 1]) * TRIGRAM_BASE + text[pos + 2]
+    by_account = sp.csr_array((np.ones(len(code), dtype=np.int32), (np.repeat(np.arange(n), length), code)),
+                              shape=(n, TRIGRAM_BASE ** 3))
+    by_account.data[:] = 1  # a trigram repeated in one handle ("aaaa") counts once
+    codes = {p: k for k, p in enumerate(sorted(prof.platform_size))}
+    prof.handle_index = HandleIndex(by_account=by_account, holders=by_account.T.tocsr(),
+                                       platform=np.fromiter((codes[p] for p in prof.platform), dtype=np.int64, count=n))
+    return prof.handle_index
+
+
+def _min_shared(n: np.ndarray) -> np.ndarray:
+    """The fewest of n trigrams that make HANDLE_TRIGRAM_SHARE (k / n >= share, exactly as the
+    share is tested: n * share may round up past a whole number)."""
+    k = np.ceil(n * HANDLE_TRIGRAM_SHARE).astype(np.int64)
+    return k - ((k - 1) / n >= HANDLE_TRIGRAM_SHARE)
+
+
+def _probed(n: np.ndarray) -> np.ndarray:
+    """How many of a query's n trigrams are probed (all of them when it has too few to spare)."""
+    return np.minimum(n, n - _min_shared(n) + 1 + PROBE_EXTRA)
+
+
+def _split_trigrams(index: HandleIndex, q: np.ndarray, n: np.ndarray) -> tuple[sp.csr_array, sp.csr_array]:
+    """Each query's probed trigrams (its rarest) and the rest, as 0/1 rows."""
+    rows = index.by_account[q]
+    qpos = np.repeat(np.arange(len(q)), n)
+    df = index.holders_count[rows.indices]
+    order = np.lexsort((rows.indices, df, qpos))  # per query, rarest first
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order)) - np.repeat(rows.indptr[:-1], n)
+    probe = rank < np.repeat(_probed(n), n)
+    return _entries(rows, qpos, probe), _entries(rows, qpos, ~probe)
+
+
+def _entries(rows: sp.csr_array, row_of: np.ndarray, keep: np.ndarray) -> sp.csr_array:
+    """The rows with only the entries where `keep` is set (no stored zeros: a product would still
+    walk them)."""
+    indptr = np.zeros(rows.shape[0] + 1, dtype=np.int64)
+    np.cumsum(np.bincount(row_of[keep], minlength=rows.shape[0]), out=indptr[1:])
+    return sp.csr_array((rows.data[keep], rows.indices[keep], indptr), shape=rows.shape)
+
+
+def _probe_batches(probe_size: np.ndarray) -> list[tuple[int, int]]:
+    """Query ranges whose probe entries stay within PROBE_BATCH (or one query that alone is more)."""
+    total = np.cumsum(probe_size)
+    cuts = np.searchsorted(total, np.arange(PROBE_BATCH, total[-1], PROBE_BATCH), side="right")
+    bounds = np.unique(np.r_[0, cuts, len(total)])
+    return list(zip(bounds[:-1].tolist(), bounds[1:].tolist()))
+
+
+def _shared_trigrams(index: HandleIndex, q: np.ndarray, n: np.ndarray, probed: sp.csr_array,
+                     rest: sp.csr_array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(query, account, trigrams shared) for every other account holding at least
+    HANDLE_TRIGRAM_SHARE of a query's trigrams."""
+    hits = probed @ index.holders  # queries x accounts: probed trigrams each account holds
+    pos = np.repeat(np.arange(len(q)), np.diff(hits.indptr))
+    k = _min_shared(n)
+    enough = (hits.data >= (_probed(n) - n + k)[pos]) & (hits.indices != q[pos])
+    pos, j = pos[enough], hits.indices[enough].astype(np.int64)
+    shared = hits.data[enough] + rest[pos].multiply(index.by_account[j]).sum(axis=1)
+    keep = shared / n[pos] >= HANDLE_TRIGRAM_SHARE
+    return q[pos[keep]], j[keep], shared[keep]
+
+
+def _top_per_platform(index: HandleIndex, ci: np.ndarray, cj: np.ndarray, shared: np.ndarray) -> list[tuple[int, int]]:
+    """The HANDLE_TOP_K pairs per query and platform sharing most trigrams (then lowest row),
+    in (query, candidate) order."""
+    plat = index.platform[cj]
+    order = np.lexsort((cj, -shared, plat, ci))
     ci, cj, plat = ci[order], cj[order], plat[order]
     first = np.ones(len(ci), dtype=bool)
     first[1:] = (ci[1:] != ci[:-1]) | (plat[1:] != plat[:-1])
     group_start = np.maximum.accumulate(np.where(first, np.arange(len(ci)), 0))
     top = (np.arange(len(ci)) - group_start) < HANDLE_TOP_K
-    out = sorted(zip(ci[top].tolist(), cj[top].tolist()))
-    return [(int(i), int(j)) for i, j in out]
+    ci, cj = ci[top], cj[top]
+    order = np.lexsort((cj, ci))
+    return list(zip(ci[order].tolist(), cj[order].tolist()))
 
 
 def random_pairs(prof: Profiles, a_rows: np.ndarray, b_rows: np.ndarray, n: int,

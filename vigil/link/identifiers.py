@@ -27,6 +27,9 @@ _URL = re.compile(
 )
 _AT = re.compile(r"(?<![\w.])[@$]([\w][\w.\-]{2,})")
 _LABELLED = re.compile(r"\b([a-z]{2,12})\s*[:=]\s*@?([\w][\w.\-]{2,})", re.IGNORECASE)
+# A character every match of each pattern holds (a domain's dot, a handle's @ or $, a label's
+# colon): a text without any is not scanned.
+_URL_NEEDS, _AT_NEEDS, _LABELLED_NEEDS, _FEDI_NEEDS, _LABEL_NEEDS = ".", "@$", ":=", "@", ":=@"
 # An identifier shorter than this ("tg", "me", "dm") is a word, not a handle.
 MIN_IDENTIFIER = 5
 # Path segments that are routing, not a person (`/in/`, `/u/`, `/user/`).
@@ -116,6 +119,14 @@ def _valid(names: PlatformNames, platform: str, handle: str) -> bool:
     return e is None or e.valid_handle(handle)
 
 
+def _scan(pattern: re.Pattern | None, text: str, needs: str):
+    """pattern.finditer(text), skipped where the text holds none of the characters every match
+    needs: most bios hold no '.', '@' or ':', and scanning is most of reading a profile."""
+    if pattern is None or not any(c in text for c in needs):
+        return ()
+    return pattern.finditer(text)
+
+
 def extract_mentions(bio: str | None, links: list[str] | None, platforms) -> Mentions:
     """Pointers to accounts on the export's platforms and the contact identifiers of one profile.
 
@@ -132,7 +143,7 @@ def extract_mentions(bio: str | None, links: list[str] | None, platforms) -> Men
         # pointer resolved on that platform only, not a contact any namesake elsewhere matches:
         # `blurtly.example/zoebooks` is not framecast's @zoebooks. Spans of such handles.
         on_platform: list[tuple[int, int]] = []
-        for m in _URL.finditer(text):
+        for m in _scan(_URL, text, _URL_NEEDS):
             marked, host, path = m.group(1), m.group(2), m.group(3)
             if not marked and not path:
                 continue  # `sells.malik` is a dotted handle, not a web site
@@ -153,7 +164,7 @@ def extract_mentions(bio: str | None, links: list[str] | None, platforms) -> Men
             elif not platform:
                 # A personal site (`www.thesoundriley.example`) names its owner by its domain.
                 out.identifiers.add(handle_core(host.split(".")[-2] if host.count(".") else host))
-        for m in _FEDI.finditer(text):
+        for m in _scan(_FEDI, text, _FEDI_NEEDS):
             # `@h@instance`: an account on a fediverse platform of the export, if it has one.
             fedi = [p for p, e in names.entries.items() if e.fediverse]
             for p in fedi:
@@ -162,20 +173,19 @@ def extract_mentions(bio: str | None, links: list[str] | None, platforms) -> Men
             if fedi:
                 on_platform.append((m.start(), m.end()))
         # "chirp: @x", "X: @x", "ig: x", "on chirp @x": a platform's name or alias before a handle.
-        if label_re is not None:
-            for m in label_re.finditer(text):
-                p = names.labels[m.group(1).lower()]
-                value = handle_text(m.group(2))
-                if len(value) >= 2 and _valid(names, p, value):
-                    out.pointers.add((p, value))
-                    on_platform.append(m.span(2))
-        for m in _LABELLED.finditer(text):
+        for m in _scan(label_re, text, _LABEL_NEEDS):
+            p = names.labels[m.group(1).lower()]
+            value = handle_text(m.group(2))
+            if len(value) >= 2 and _valid(names, p, value):
+                out.pointers.add((p, value))
+                on_platform.append(m.span(2))
+        for m in _scan(_LABELLED, text, _LABELLED_NEEDS):
             label, value = m.group(1).lower(), m.group(2)
             if label in names.labels or any(lo <= m.start(2) < hi for lo, hi in on_platform):
                 continue
             if not _URL.fullmatch(value):
                 out.identifiers.add(handle_core(value))
-        for m in _AT.finditer(text):
+        for m in _scan(_AT, text, _AT_NEEDS):
             if not any(lo <= m.start(1) < hi for lo, hi in on_platform):
                 out.identifiers.add(handle_core(m.group(1)))
     out.identifiers = {i for i in out.identifiers if len(i) >= MIN_IDENTIFIER}

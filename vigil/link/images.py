@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from vigil.link.profiles import MAX_ACCOUNTS_PER_PERSON, Profiles
-from vigil.media.mih import PdqIndex
+from vigil.media.mih import PdqIndex, pairs_within
 from vigil.media.profiles import FULL_SEARCH_MAX, SHARE_RADIUS
 
 PDQ_BITS = 256
@@ -226,6 +226,13 @@ def _few_neighbours(prof: Profiles, profile_hashes: pa.Table | None) -> np.ndarr
     return few
 
 
+def _neighbour_counts(codes: np.ndarray) -> np.ndarray:
+    """For every code, the codes within SHARE_RADIUS (itself included): every picture searched, as
+    one self-join that finds each pair once (half the work of searching each against all)."""
+    a, b = pairs_within(codes, SHARE_RADIUS)
+    return 1 + np.bincount(a, minlength=len(codes)) + np.bincount(b, minlength=len(codes))
+
+
 def mark_near_duplicates_shared(imgs: ProfileImages, few_neighbours: np.ndarray | None = None) -> None:
     """A picture within SHARE_RADIUS of more accounts than one person runs is a stock image.
 
@@ -238,19 +245,21 @@ def mark_near_duplicates_shared(imgs: ProfileImages, few_neighbours: np.ndarray 
     idx, indexed = imgs.index()
     if idx.ntotal == 0:
         return
-    rows = indexed
-    if few_neighbours is not None:
-        rows = rows[~few_neighbours[rows]]
+    if few_neighbours is None and idx.ntotal > 200_000:
+        return
+    codes = np.stack([imgs.hashes[i] for i in indexed])
+    if few_neighbours is None:
+        rows, counts = indexed, _neighbour_counts(codes)
+    else:
+        rows = indexed[~few_neighbours[indexed]]
         if not len(rows):
             return
-    elif idx.ntotal > 200_000:
-        return
-    # Multi-index hashing finds the same neighbours as a flat scan (exact at any radius) without
-    # comparing every picture with every other: a quarter of the time at 150k pictures.
-    near = PdqIndex()
-    near.add(np.stack([imgs.hashes[i] for i in indexed]))
-    q, _, _ = near.range_search(np.stack([imgs.hashes[i] for i in rows]), SHARE_RADIUS)
-    counts = np.bincount(q, minlength=len(rows))
+        # Multi-index hashing finds the same neighbours as a flat scan (exact at any radius)
+        # without comparing every picture with every other.
+        near = PdqIndex()
+        near.add(codes)
+        q, _, _ = near.range_search(np.stack([imgs.hashes[i] for i in rows]), SHARE_RADIUS)
+        counts = np.bincount(q, minlength=len(rows))
     crowded = rows[counts > MAX_ACCOUNTS_PER_PERSON]
     if len(crowded):
         for i in crowded:

@@ -41,6 +41,28 @@ def _confusable_map() -> dict[str, str]:
     return _CONFUSABLES
 
 
+class _CharTable(dict):
+    """A `str.translate` table that works each character out on first sight: translating runs
+    in C, where a Python generator over the characters cost a call per character of every bio."""
+
+    def __init__(self, rule) -> None:
+        super().__init__()
+        self.rule = rule
+
+    def __missing__(self, code: int) -> str:
+        out = self[code] = self.rule(chr(code))
+        return out
+
+
+def _latin_lookalike(ch: str) -> str:
+    cmap = _confusable_map()
+    return cmap.get(ch, cmap.get(ch.lower(), ch))
+
+
+_LOOKALIKES = _CharTable(_latin_lookalike)
+_NO_COMBINING = _CharTable(lambda ch: "" if unicodedata.combining(ch) else ch)
+
+
 def fold(text: str | None) -> str:
     """NFKC, look-alike letters to Latin, accents stripped, case folded."""
     if not text:
@@ -49,12 +71,8 @@ def fold(text: str | None) -> str:
         # ASCII is its own NFKC and NFKD form, holds no look-alike or combining letter, and
         # casefolds as it lowers: the common case skips three passes over the string.
         return text.lower()
-    s = unicodedata.normalize("NFKC", text)
-    cmap = _confusable_map()
-    s = "".join(cmap.get(ch, cmap.get(ch.lower(), ch)) for ch in s)
-    s = unicodedata.normalize("NFKD", s)
-    s = "".join(ch for ch in s if not unicodedata.combining(ch))
-    return s.casefold()
+    s = unicodedata.normalize("NFKC", text).translate(_LOOKALIKES)
+    return unicodedata.normalize("NFKD", s).translate(_NO_COMBINING).casefold()
 
 
 def handle_core(handle: str | None) -> str:

@@ -8,13 +8,19 @@ before any pair is compared.
 
 from __future__ import annotations
 
+import gc
 from collections import Counter, defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
 from vigil.link.identifiers import extract_mentions, handle_text, platform_names
 from vigil.link.normalize import handle_core, name_key, name_tokens, residue
+
+if TYPE_CHECKING:
+    from vigil.link.candidates import HandleIndex
 
 # An identifier written by more accounts than one person plausibly runs (main, backups, a few
 # platforms) is a shared contact (an agency, a group chat, a link-in-bio site), not a person.
@@ -56,8 +62,8 @@ class Profiles:
     key_count: Counter = field(default_factory=Counter)
     token_count: Counter = field(default_factory=Counter)
     handle_count: Counter = field(default_factory=Counter)
-    # Handle trigram tables for blocking (candidates._handle_trigrams), built on first use.
-    handle_trigrams: tuple | None = field(default=None, repr=False)
+    # Handle trigrams for blocking (candidates.handle_index), built on first use.
+    handle_index: "HandleIndex | None" = field(default=None, repr=False)
 
     def __len__(self) -> int:
         return len(self.account_id)
@@ -81,8 +87,40 @@ def _col(table: pa.Table, name: str) -> list:
     return table.column(name).to_pylist() if name in table.column_names else [None] * table.num_rows
 
 
+def _utc_col(table: pa.Table, name: str) -> list:
+    """`_col` of a UTC timestamp column, its datetimes made by numpy and given the tzinfo pyarrow
+    itself attaches: pyarrow makes each aware datetime at ~5 us (seconds for a million accounts)."""
+    if name not in table.column_names:
+        return _col(table, name)
+    column = table.column(name)
+    t = column.type
+    if not (pa.types.is_timestamp(t) and t.tz == "UTC" and t.unit in ("s", "ms", "us")):
+        return column.to_pylist()
+    tz = pa.scalar(0, type=t).as_py().tzinfo
+    return [None if d is None else d.replace(tzinfo=tz) for d in column.to_numpy().astype(object).tolist()]
+
+
+@contextmanager
+def _collector_paused():
+    """No cyclic garbage collection while the profiles are built: a million accounts' lists, sets
+    and dicts hold no reference cycles, yet the collector would walk the growing heap again and
+    again as they are made (most of `_index`'s time at 161k accounts)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def build_profiles(accounts: pa.Table) -> Profiles:
     """Fold names and handles, extract pointers and identifiers, count frequencies per platform."""
+    with _collector_paused():
+        return _build_profiles(accounts)
+
+
+def _build_profiles(accounts: pa.Table) -> Profiles:
     platform = [str(p) for p in _col(accounts, "platform")]
     platforms = platform_names(set(platform))
     handle = [h or "" for h in _col(accounts, "handle")]
@@ -90,8 +128,12 @@ def build_profiles(accounts: pa.Table) -> Profiles:
     bios = _col(accounts, "bio")
     links = _col(accounts, "links")
     core = [handle_core(h) for h in handle]
-    tokens = [name_tokens(d) for d in display]
-    key = [name_key(t) for t in tokens]
+    # Display names repeat (a common name, a seller's copies): each distinct name is folded once,
+    # its token list shared between its accounts and never mutated.
+    named = {d: name_tokens(d) for d in set(display)}
+    tokens = [named[d] for d in display]
+    keys = {d: name_key(t) for d, t in named.items()}
+    key = [keys[d] for d in display]
     res = [residue(c, t) for c, t in zip(core, tokens)]
     pointers, identifiers = [], []
     # Bios and link lists repeat (templates, link-in-bio pages, one seller's copies): each distinct
@@ -114,7 +156,7 @@ def build_profiles(accounts: pa.Table) -> Profiles:
         account_id=[str(a) for a in _col(accounts, "account_id")],
         handle=handle,
         display_name=display,
-        created_at=_col(accounts, "created_at"),
+        created_at=_utc_col(accounts, "created_at"),
         profile_image=_col(accounts, "profile_image"),
         source_file=_col(accounts, "_file"),
         core=core,

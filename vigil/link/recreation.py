@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from vigil.link.normalize import fold
 from vigil.link.profiles import Profiles
@@ -92,6 +93,18 @@ def _days(values: list) -> np.ndarray:
     return out
 
 
+def _column_days(column: pa.ChunkedArray) -> np.ndarray:
+    """`_days` of a timestamp column. An aware one in numpy: `datetime.timestamp()` is its
+    microseconds since the epoch over 1e6, the same float (pyarrow makes each datetime at ~5 us)."""
+    t = column.type
+    if not (pa.types.is_timestamp(t) and t.tz is not None and t.unit in ("s", "ms", "us")):
+        return _days(column.to_pylist())
+    us = pc.cast(column, pa.timestamp("us", t.tz)).cast(pa.int64())
+    days = pc.fill_null(us, 0).to_numpy().astype(np.float64) / 1e6 / 86400.0
+    days[~pc.is_valid(us).to_numpy(zero_copy_only=False)] = np.nan
+    return days
+
+
 def last_posts(posts_path) -> pa.Table:
     """(platform, account_id, last_post) from a posts Parquet file, aggregated in DuckDB."""
     con = duckdb.connect()
@@ -107,12 +120,14 @@ def build_recreation(prof: Profiles, bios: list, last_post: pa.Table | None) -> 
     created = _days(prof.created_at)
     last = np.full(len(prof), np.nan)
     if last_post is not None and last_post.num_rows:
-        cols = last_post.to_pydict()
-        for p, a, t in zip(cols["platform"], cols["account_id"], cols["last_post"]):
-            i = prof.index.get((p, a))
-            if i is not None and isinstance(t, dt.datetime):
-                last[i] = t.timestamp() / 86400.0
-    words = np.array([bool(b) and BACKUP_WORDS.search(fold(b)) is not None for b in bios], dtype=bool)
+        keys = zip(last_post.column("platform").to_pylist(), last_post.column("account_id").to_pylist())
+        rows = np.array([prof.index.get(k, -1) for k in keys], dtype=np.int64)
+        days = _column_days(last_post.column("last_post"))
+        known = (rows >= 0) & ~np.isnan(days)
+        last[rows[known]] = days[known]
+    # Bios repeat (templates, one seller's copies): each distinct bio is read once.
+    announces = {b: bool(b) and BACKUP_WORDS.search(fold(b)) is not None for b in set(bios)}
+    words = np.array([announces[b] for b in bios], dtype=bool)
     plat = np.array(prof.platform)
     opened, words_u = {}, {}
     for p in set(prof.platform):

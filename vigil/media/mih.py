@@ -150,6 +150,89 @@ def substrings(codes: np.ndarray, parts: list[tuple[int, int]]) -> np.ndarray:
     return out
 
 
+# Candidate pairs checked per vectorised block of a self-join: bounds its temporaries (~50 MB).
+PAIR_BATCH = 1 << 21
+
+
+def pairs_within(codes: np.ndarray, radius: int, threads: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair (a, b), a < b, of rows of `codes` within `radius` bits, each once, by a then b.
+
+    Multi-index hashing turned on itself: every pair within `radius` has a sub-table where the two
+    substrings differ in at most that table's flips (`flips_per_table`), so each sub-table pairs
+    the codes whose substrings differ so little, each pair from one side only: half the candidates
+    of searching every code against all the others. `threads` workers take a sub-table each.
+    """
+    codes = np.ascontiguousarray(codes, dtype=np.uint8).reshape(-1, CODE_BYTES)
+    parts = _split(choose_tables(codes.shape[0], radius))
+    tables = [(s, w, f) for (s, w), f in zip(parts, flips_per_table(len(parts), radius)) if f >= 0]
+    with ThreadPoolExecutor(threads or min(2, os.cpu_count() or 1)) as ex:
+        found = list(ex.map(lambda t: _table_pairs(codes, *t, radius), tables))
+    # A pair close in several sub-tables was found in each: keep it once.
+    key = np.unique(np.concatenate(found)) if found else np.empty(0, np.int64)
+    return key // codes.shape[0], key % codes.shape[0]
+
+
+def _table_pairs(codes: np.ndarray, start: int, width: int, flips: int, radius: int) -> np.ndarray:
+    """a * n + b (a < b) for the pairs within `radius` whose substrings differ in at most `flips`
+    bits. The codes are laid out in substring order, as 64-bit columns, so a bucket and the
+    buckets a flip away are read nearly in sequence (a random 32-byte read per candidate was most
+    of a search)."""
+    n = codes.shape[0]
+    sub = substring(codes, start, width)
+    perm = np.argsort(sub, kind="stable")
+    words = [np.ascontiguousarray(codes.view(np.uint64)[perm, k]) for k in range(CODE_BYTES // 8)]
+    found = [np.empty(0, np.int64)]
+    for a, count, b in _table_candidates(sub[perm], width, flips):
+        a, b = _near(words, a, count, b, radius)
+        a, b = perm[a], perm[b]
+        found.append(np.minimum(a, b) * n + np.maximum(a, b))
+    return np.concatenate(found)
+
+
+def _table_candidates(sub: np.ndarray, width: int, flips: int):
+    """Blocks of candidate pairs of positions in the sorted substrings `sub` that differ in at
+    most `flips` bits, each pair once (equal substrings: with the later positions of the bucket;
+    others: from the smaller substring), as (a, count, b): a[k] pairs with the next count[k] b."""
+    off = np.zeros((1 << width) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(sub, minlength=1 << width), out=off[1:])
+    pos = np.arange(len(sub))
+    yield from _expand(pos, pos + 1, off[sub.astype(np.int64) + 1] - pos - 1)
+    for mask in _flip_masks(width, flips)[1:]:
+        other = sub ^ mask
+        a = np.flatnonzero(other > sub)
+        bucket = other[a].astype(np.int64)
+        yield from _expand(a, off[bucket], off[bucket + 1] - off[bucket])
+
+
+def _expand(a: np.ndarray, start: np.ndarray, count: np.ndarray):
+    """(a, count, b) blocks of about PAIR_BATCH pairs: a[k] with start[k] .. start[k] + count[k] - 1."""
+    total = np.cumsum(count)
+    cuts = np.searchsorted(total, np.arange(PAIR_BATCH, total[-1] if len(total) else 0, PAIR_BATCH))
+    for lo, hi in zip(np.r_[0, cuts], np.r_[cuts, len(count)]):
+        c = count[lo:hi]
+        m = int(c.sum())
+        if m:
+            yield a[lo:hi], c, np.repeat(start[lo:hi] - (np.cumsum(c) - c), c) + np.arange(m)
+
+
+def _near(words: list[np.ndarray], a: np.ndarray, count: np.ndarray, b: np.ndarray,
+          radius: int) -> tuple[np.ndarray, np.ndarray]:
+    """The (a, b) pairs of a candidate block within `radius`, codes given as 64-bit columns. Half
+    the bits decide first (at most 128 differ there): unrelated codes differ in ~64 of them, so
+    almost no candidate reads the other half."""
+    half = len(words) // 2
+    d = np.zeros(len(b), dtype=np.uint8)
+    for word in words[:half]:
+        d += np.bitwise_count(np.repeat(word[a], count) ^ np.take(word, b))
+    keep = np.flatnonzero(d <= radius)
+    a = a[np.searchsorted(np.cumsum(count), keep, side="right")]
+    b, d = b[keep], d[keep].astype(np.int32)
+    for word in words[half:]:
+        d += np.bitwise_count(np.take(word, a) ^ np.take(word, b))
+    keep = d <= radius
+    return a[keep], b[keep]
+
+
 @dataclass
 class Segment:
     """One immutable MIH segment over hash ids [start, start + size)."""
