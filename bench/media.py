@@ -102,7 +102,7 @@ def grid(a) -> None:
     for n_query, n_bank, build_s, mih_s, flat_s, npairs, same in rows:
         print(f"{n_query:>10,} {n_bank:>11,} {build_s:>8.2f} {mih_s:>8.2f} {flat_s:>9.1f} {flat_s / mih_s:>7.1f} "
               f"{npairs:>10,} {str(same):>6}")
-    print(f"peak RSS {peak_rss_mib():,.0f} MiB; TAIL_MAX={mih.TAIL_MAX}, QUERY_BATCH={mih.QUERY_BATCH}")
+    print(f"peak RSS {peak_rss_mib():,.0f} MiB; TAIL_MAX={mih.TAIL_MAX}, BATCH_ENTRIES={mih.BATCH_ENTRIES}")
 
 
 def peak_rss_mib() -> float:
@@ -226,7 +226,7 @@ def main() -> None:
         pool = len(small) / (time.perf_counter() - t)
         print(f"hashing (PDQ + MD5), {len(small)} sample-world profile pictures: {one:.0f} images/s in one "
               f"process, {pool:.0f} images/s with hash_files ({a.threads} worker processes, start-up included)")
-    print(f"TAIL_MAX={mih.TAIL_MAX}, QUERY_BATCH={mih.QUERY_BATCH}")
+    print(f"TAIL_MAX={mih.TAIL_MAX}, BATCH_ENTRIES={mih.BATCH_ENTRIES}")
     print("\n".join(video_table()))
 
 

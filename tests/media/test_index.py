@@ -177,3 +177,50 @@ def test_self_join_equals_brute_force(radius, monkeypatch):
             for j in np.flatnonzero(hamming_numpy(codes, codes[i]) <= radius) if i < j}
     assert list(zip(a.tolist(), b.tolist())) == sorted(want)
     assert len(want) >= 20 + 200 * 3 * min(radius + 1, 41) // 41
+def near_copies(rng, bank: np.ndarray, per_hash: int, max_d: int = 40) -> np.ndarray:
+    """`per_hash` queries per bank hash, each a copy with 0..max_d bits flipped."""
+    out = []
+    for k, code in enumerate(bank):
+        for j in range(per_hash):
+            bits = np.unpackbits(code)
+            bits[rng.choice(256, (k * per_hash + j) % (max_d + 1), replace=False)] ^= 1
+            out.append(np.packbits(bits))
+    return np.stack(out)
+
+
+@pytest.mark.parametrize("radius", [0, 17, 31, 40])
+def test_flipped_layout_equals_probing_and_brute_force(radius, monkeypatch):
+    """Many more queries than hashes (post media against a small bank) go through the flipped
+    layout: the same pairs, distances and order as query-side probing, and as brute force."""
+    monkeypatch.setattr(mih, "TAIL_MAX", 500)
+    rng = np.random.default_rng(100 + radius)
+    bank = rng.integers(0, 256, (800, 32), dtype=np.uint8)
+    queries = np.concatenate([near_copies(rng, bank, 5), rng.integers(0, 256, (1_000, 32), dtype=np.uint8)])
+    idx = PdqIndex()
+    idx.add(bank)
+    (seg,) = idx.segments
+    assert not seg.use_flipped(idx.codes(), len(bank), radius) and not seg.flipped
+    flipped = idx.range_search(queries, radius)
+    assert radius in seg.flipped  # built once, kept for the next search
+    assert seg.use_flipped(idx.codes(), 1, radius)
+    monkeypatch.setattr(mih, "FLIP_MIN_QUERIES_PER_HASH", 10**9)
+    probing = mih.PdqIndex()
+    probing.add(bank)
+    probed = probing.range_search(queries, radius)
+    assert not probing.segments[0].flipped
+    for a, b in zip(flipped, probed):
+        assert a.dtype == b.dtype and np.array_equal(a, b)
+    assert set(zip(flipped[0].tolist(), flipped[1].tolist())) == brute(bank, queries, radius)
+
+
+def test_batches_cover_every_query_once(monkeypatch):
+    """Batch sizes follow the expected work per query; whatever the size, every query is searched once."""
+    rng = np.random.default_rng(21)
+    bank, queries = plant(rng, 3_000, 400)
+    idx = PdqIndex()
+    idx.add(bank)
+    want = brute(bank, queries, 31)
+    for entries in (1, 5_000, mih.BATCH_ENTRIES):
+        monkeypatch.setattr(mih, "BATCH_ENTRIES", entries)
+        monkeypatch.setattr(mih, "QUERY_BATCH_MIN", 1)
+        assert pairs(idx, queries, 31) == want

@@ -26,7 +26,7 @@ import json
 import math
 import os
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import faiss
@@ -45,8 +45,20 @@ DESIGN_RADIUS = PDQ_THRESHOLD
 # Memory allowed for the direct-addressed offsets arrays, per indexed hash (+64 MiB): about 3x the
 # 32 bytes of the hash itself; at 10M hashes this admits 11 sub-tables of 23-24 bits.
 OFFSETS_BYTES_PER_HASH = 96
-# Queries handled per vectorised batch: bounds the candidate temporaries to a few tens of MB.
-QUERY_BATCH = 256
+# Probe and candidate entries per sub-table step of one query batch: bounds each thread's
+# temporaries to a few tens of MB (a candidate gathers two 32-byte rows). A batch of queries is this
+# divided by the expected entries per query, so a small bank gets batches of tens of thousands of
+# queries: with 256-query batches the numpy call overhead, not the probing, was the media stage's
+# time (421k queries against 4.7k bank hashes: 9.5 s).
+BATCH_ENTRIES = 1 << 18
+# ...and never fewer queries than this per batch, nor more than one batch per thread could share.
+QUERY_BATCH_MIN = 256
+# A segment searched with at least this many queries per indexed hash gets a flipped layout (below);
+# building it sorts size x probes keys, about what probing ~2 queries per hash costs.
+FLIP_MIN_QUERIES_PER_HASH = 4
+# The flipped layout holds size x probes ids per sub-table: at most this many in all (64 MiB), so a
+# bank of a few tens of thousands of hashes gets one, a 1M bank keeps probing query-side.
+FLIPPED_MAX_ENTRIES = 1 << 24
 
 
 def hamming_numpy(codes: np.ndarray, query: np.ndarray) -> np.ndarray:
@@ -235,13 +247,23 @@ def _near(words: list[np.ndarray], a: np.ndarray, count: np.ndarray, b: np.ndarr
 
 @dataclass
 class Segment:
-    """One immutable MIH segment over hash ids [start, start + size)."""
+    """One immutable MIH segment over hash ids [start, start + size).
+
+    Probing flips up to `f` bits of each query's substring, one probe per flip mask. When many more
+    queries than hashes are searched (a media stage's 1M post hashes against a bank of thousands),
+    the flips are put on the index side instead, once: the `flipped` layout lists each hash under
+    every key within `f` flips of its substring, so a query reads one key per sub-table. A hash is
+    listed under the query's key exactly when probing would have found it there, so both layouts
+    give the same candidates.
+    """
 
     start: int
     size: int
     parts: list[tuple[int, int]]
     perms: list[np.ndarray]  # per sub-table: local ids sorted by substring value (int32)
     offsets: list[np.ndarray]  # per sub-table: CSR offsets, length 2^w + 1 (int32)
+    # radius -> per sub-table (ids sorted by flipped key, CSR offsets), None where not probed
+    flipped: dict[int, list[tuple[np.ndarray, np.ndarray] | None]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(cls, codes: np.ndarray, start: int, tables: int | None = None) -> "Segment":
@@ -250,23 +272,57 @@ class Segment:
         perms, offsets = [], []
         for s, w in parts:
             k = substring(codes, s, w)
-            perm = np.argsort(k).astype(np.int32)  # order within a bucket is irrelevant
-            counts = np.bincount(k, minlength=1 << w)
-            off = np.zeros((1 << w) + 1, dtype=np.int32)
-            np.cumsum(counts, out=off[1:])
+            perm = _sort_keys(k, w).astype(np.int32)  # order within a bucket is irrelevant
             perms.append(perm)
-            offsets.append(off)
+            offsets.append(_csr_offsets(k, w))
         return cls(start, n, parts, perms, offsets)
 
-    def search(self, q: np.ndarray, codes: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def probes_per_query(self, radius: int) -> list[int]:
+        """Keys probed per query in each sub-table (0: not probed) with the query-side layout."""
+        return [_flip_masks(w, f).size if f >= 0 else 0
+                for (_, w), f in zip(self.parts, flips_per_table(len(self.parts), radius))]
+
+    def use_flipped(self, codes: np.ndarray, n_queries: int, radius: int) -> bool:
+        """Whether `n_queries` queries are searched faster through the flipped layout; builds it if
+        so (once, kept for the next search, and before any thread searches)."""
+        if radius not in self.flipped:
+            if (n_queries < FLIP_MIN_QUERIES_PER_HASH * self.size
+                    or self.size * sum(self.probes_per_query(radius)) > FLIPPED_MAX_ENTRIES):
+                return False
+            self.flipped[radius] = self._flipped_tables(codes, radius)
+        return True
+
+    def entries_per_query(self, radius: int, flipped: bool) -> int:
+        """Expected probe and candidate entries of one query in the costliest sub-table (for batching)."""
+        return max([(1 if flipped else p) + p * self.size // (1 << w) + 1
+                    for p, (_, w) in zip(self.probes_per_query(radius), self.parts) if p] or [1])
+
+    def _flipped_tables(self, codes: np.ndarray, radius: int) -> list[tuple[np.ndarray, np.ndarray] | None]:
+        """Per sub-table: every hash's id under each key within the table's flips, sorted by key."""
+        seg_codes = codes[self.start : self.start + self.size]
+        tables = []
+        for (s, w), f in zip(self.parts, flips_per_table(len(self.parts), radius)):
+            if f < 0:
+                tables.append(None)
+                continue
+            masks = _flip_masks(w, f)
+            keys = (substring(seg_codes, s, w)[:, None] ^ masks[None, :]).ravel()
+            ids = np.repeat(np.arange(self.size, dtype=np.int32), masks.size)
+            tables.append((ids[_sort_keys(keys, w)], _csr_offsets(keys, w)))
+        return tables
+
+    def search(self, q: np.ndarray, codes: np.ndarray, radius: int,
+               flipped: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(query row, global id, distance) within `radius`; a pair found in several tables repeats."""
         seg_codes = codes[self.start : self.start + self.size].view(np.uint64)
         q64 = q.view(np.uint64)
+        layout = self.flipped[radius] if flipped else list(zip(self.perms, self.offsets))
         out_q, out_i, out_d = [], [], []
-        for (s, w), f, perm, off in zip(self.parts, flips_per_table(len(self.parts), radius), self.perms, self.offsets):
+        for (s, w), f, table in zip(self.parts, flips_per_table(len(self.parts), radius), layout):
             if f < 0:
                 continue
-            masks = _flip_masks(w, f)
+            perm, off = table
+            masks = np.zeros(1, dtype=np.uint32) if flipped else _flip_masks(w, f)
             probes = (substring(q, s, w)[:, None] ^ masks[None, :]).ravel()
             lo = np.take(off, probes)  # np.take: ~1.4x faster than fancy indexing on big arrays
             cnt = np.take(off, probes + 1) - lo
@@ -290,6 +346,18 @@ class Segment:
         if not out_q:
             return np.empty(0, np.int32), np.empty(0, np.int64), np.empty(0, np.int32)
         return np.concatenate(out_q), np.concatenate(out_i), np.concatenate(out_d)
+
+
+def _sort_keys(keys: np.ndarray, width: int) -> np.ndarray:
+    """The order that sorts `width`-bit keys (numpy radix-sorts 16-bit keys: ~2x faster here)."""
+    return np.argsort(keys.astype(np.uint16), kind="stable") if width <= 16 else np.argsort(keys)
+
+
+def _csr_offsets(keys: np.ndarray, width: int) -> np.ndarray:
+    """CSR offsets (length 2^width + 1, int32) of ids sorted by their `width`-bit keys."""
+    off = np.zeros((1 << width) + 1, dtype=np.int32)
+    np.cumsum(np.bincount(keys, minlength=1 << width), out=off[1:])
+    return off
 
 
 class PdqIndex:
@@ -344,12 +412,14 @@ class PdqIndex:
         the gathers). The search itself never calls faiss, so faiss's OpenMP setting is left alone.
         """
         queries = np.ascontiguousarray(queries, dtype=np.uint8).reshape(-1, CODE_BYTES)
-        batches = [(s, queries[s : s + QUERY_BATCH]) for s in range(0, queries.shape[0], QUERY_BATCH)]
+        flipped = [seg.use_flipped(self.codes(), queries.shape[0], radius) for seg in self.segments]
+        step = self._batch_rows(queries.shape[0], radius, flipped)
+        batches = [(s, queries[s : s + step]) for s in range(0, queries.shape[0], step)]
         if self.threads > 1 and len(batches) > 1:
             with ThreadPoolExecutor(self.threads) as ex:
-                results = list(ex.map(lambda b: self._search_batch(b[1], radius, b[0]), batches))
+                results = list(ex.map(lambda b: self._search_batch(b[1], radius, b[0], flipped), batches))
         else:
-            results = [self._search_batch(q, radius, s) for s, q in batches]
+            results = [self._search_batch(q, radius, s, flipped) for s, q in batches]
         if not results:
             return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int32)
         q = np.concatenate([r[0] for r in results])
@@ -357,11 +427,18 @@ class PdqIndex:
         d = np.concatenate([r[2] for r in results])
         return q, i, d
 
-    def _search_batch(self, q: np.ndarray, radius: int, row0: int):
+    def _batch_rows(self, n_queries: int, radius: int, flipped: list[bool]) -> int:
+        """Queries per batch: BATCH_ENTRIES over the costliest segment's entries per query, at
+        least QUERY_BATCH_MIN, and small enough that every thread gets a batch."""
+        per_query = max([seg.entries_per_query(radius, f) for seg, f in zip(self.segments, flipped)] or [1])
+        share = -(-n_queries // self.threads)
+        return max(QUERY_BATCH_MIN, min(BATCH_ENTRIES // per_query, share))
+
+    def _search_batch(self, q: np.ndarray, radius: int, row0: int, flipped: list[bool]):
         codes = self.codes()
         out_q, out_i, out_d = [], [], []
-        for seg in self.segments:
-            qr, ii, dd = seg.search(q, codes, radius)
+        for seg, flip in zip(self.segments, flipped):
+            qr, ii, dd = seg.search(q, codes, radius, flipped=flip)
             if not ii.size:
                 continue
             # A hash within range may share a key with the query in several sub-tables: keep one.
@@ -371,10 +448,13 @@ class PdqIndex:
             out_d.append(dd[first])
         tail0 = self.indexed
         if tail0 < self.ntotal:
-            qr, ii, dd = hamming_block(codes[tail0:], q, radius)
-            out_q.append(qr)
-            out_i.append(ii + tail0)
-            out_d.append(dd)
+            # the tail is scanned against every query: a block of queries at a time, within BATCH_ENTRIES
+            block = max(1, BATCH_ENTRIES // (self.ntotal - tail0))
+            for b0 in range(0, q.shape[0], block):
+                qr, ii, dd = hamming_block(codes[tail0:], q[b0 : b0 + block], radius)
+                out_q.append(qr + b0)
+                out_i.append(ii + tail0)
+                out_d.append(dd)
         if not out_q:
             return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int32)
         qr, ii, dd = np.concatenate(out_q), np.concatenate(out_i), np.concatenate(out_d)
