@@ -14,7 +14,6 @@ process can die in libc (vigil.media.stage starts its hashing pool the same way)
 from __future__ import annotations
 
 import multiprocessing
-import resource
 import time
 import traceback
 from pathlib import Path
@@ -79,6 +78,7 @@ class EarlyLink:
 def _link_process(workspace_root: str, platforms: Path | None, conn) -> None:
     """The child: the parent's platform registry (the contact rules read it), then the stage."""
     from vigil.link.stage import run_link
+    from vigil.pipeline import peak_rss_mb
     from vigil.platforms import load_registry, use_registry
     from vigil.workspace import Workspace
 
@@ -96,7 +96,7 @@ def _link_process(workspace_root: str, platforms: Path | None, conn) -> None:
         use_registry(load_registry(platforms))
         stats = run_link(Workspace(Path(workspace_root)), wait_for=wait_for)
         stats["process"] = {"wall_s": round(time.perf_counter() - t0, 3), "waited_s": waited,
-                            "peak_memory_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1)}
+                            "peak_memory_mb": round(peak_rss_mb(), 1)}
         conn.send(("ok", stats))
     except BaseException:  # noqa: BLE001 - whatever it was, the parent reports it
         conn.send(("error", traceback.format_exc()))
