@@ -34,8 +34,10 @@ MIN_CONTAINED = 5
 SHARED_NEIGHBOURS = 2
 
 
-@dataclass
+@dataclass(slots=True)
 class Comparison:
+    """One pair compared, level per feature (slots: a million-account run holds millions of these)."""
+
     name: str
     handle: str
     image: str

@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import duckdb
 import numpy as np
+from pathlib import Path
+
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from vigil.link.profiles import Profiles
 
@@ -24,8 +27,32 @@ HUB_ROLES = ("seller", "facilitator")
 # One comment is a passer-by; repeated interaction is a relationship.
 CLOSE_MIN_INTERACTIONS = 2
 
+# The edges as the linker reads them: a table (tests, other drivers) or the workspace's Parquet
+# file, which DuckDB scans in place, so the link process never holds the export's edges (258 MB at
+# 100k accounts, and a tenth of that per 10k accounts more). A pyarrow dataset scanned by DuckDB
+# instead raised the stage's peak by a GB: its scanner reads ahead.
+Edges = pa.Table | Path
 
-def focus_accounts(prof: Profiles, scores: pa.Table, edges: pa.Table) -> dict[int, str]:
+
+def edge_rows(edges: Edges) -> int:
+    """Edges in the table (a file's from its metadata)."""
+    return edges.num_rows if isinstance(edges, pa.Table) else pq.ParquetFile(edges).metadata.num_rows
+
+
+def edge_columns(edges: Edges) -> list[str]:
+    return edges.column_names if isinstance(edges, pa.Table) else pq.read_schema(edges).names
+
+
+def register_edges(con, edges: Edges) -> None:
+    """The edges as view `e` of `con`; DuckDB reads only the columns a query names."""
+    if isinstance(edges, pa.Table):
+        con.register("e", edges)
+    else:
+        path = str(edges).replace("'", "''")
+        con.execute(f"CREATE TEMP VIEW e AS SELECT * FROM read_parquet('{path}')")
+
+
+def focus_accounts(prof: Profiles, scores: pa.Table, edges: Edges) -> dict[int, str]:
     """Account row -> why it is in scope ("seller", "backup", "close network")."""
     out: dict[int, str] = {}
     if not scores.num_rows:
@@ -46,11 +73,11 @@ def focus_accounts(prof: Profiles, scores: pa.Table, edges: pa.Table) -> dict[in
             j = prof.index.get((p, bk))
             if j is not None:
                 out.setdefault(j, "backup")
-    if flagged and edges.num_rows:
+    if flagged and edge_rows(edges):
         con = duckdb.connect()
-        con.register("e", edges.select(["platform", "src", "dst", "kind"] + (["count"] if "count" in edges.column_names else [])))
+        register_edges(con, edges)
         con.register("f", pa.table({"platform": [p for p, _ in flagged], "account_id": [a for _, a in flagged]}))
-        weight = "coalesce(e.count, 1)" if "count" in edges.column_names else "1"
+        weight = "coalesce(e.count, 1)" if "count" in edge_columns(edges) else "1"
         kinds = ", ".join(f"'{k}'" for k in INTERACTION_KINDS)
         rows = con.execute(
             f"""
@@ -81,12 +108,12 @@ def ring_hubs(scores: pa.Table) -> set[tuple[str, str]]:
     return {(p, a) for p, a, r in zip(cols["platform"], cols["account_id"], cols["role"]) if r in HUB_ROLES}
 
 
-def neighbour_sets(prof: Profiles, edges: pa.Table, rows: set[int]) -> dict[int, set[str]]:
+def neighbour_sets(prof: Profiles, edges: Edges, rows: set[int]) -> dict[int, set[str]]:
     """Same-platform neighbours (any edge kind, either direction) of the given account rows."""
-    if not rows or not edges.num_rows:
+    if not rows or not edge_rows(edges):
         return {}
     con = duckdb.connect()
-    con.register("e", edges.select(["platform", "src", "dst"]))
+    register_edges(con, edges)
     want = sorted(rows)
     con.register("w", pa.table({"r": pa.array(want, pa.int64()),
                                 "platform": [prof.platform[i] for i in want],

@@ -38,7 +38,7 @@ from vigil.link.model import (
 from vigil.link.profiles import MAX_ACCOUNTS_PER_PERSON, Profiles, build_profiles
 from vigil.link.overlap import U_POOL, anchors_from, linked_neighbour_weights, random_pool
 from vigil.link.recreation import Recreation, build_recreation, last_posts
-from vigil.link.scope import focus_accounts, neighbour_sets, ring_hubs
+from vigil.link.scope import Edges, edge_rows, focus_accounts, neighbour_sets, ring_hubs
 from vigil.progress import task
 from vigil.workspace import Workspace
 
@@ -92,10 +92,7 @@ def run_link(ws: Workspace, engine: LinkEngine = EMBEDDED, wait_for: Callable[[s
         return {"links": 0, "in_scope": 0, "note": "no accounts table"}
     available = set(pq.read_schema(ws.path("accounts")).names)
     accounts = ws.read("accounts", columns=[c for c in ACCOUNT_COLUMNS if c in available])
-    edges = schemas.EDGES.empty_table()
-    if ws.has("edges"):
-        wanted = ["platform", "src", "dst", "kind", "count"]
-        edges = ws.read("edges", columns=[c for c in wanted if c in pq.read_schema(ws.path("edges")).names])
+    edges = ws.path("edges") if ws.has("edges") else schemas.EDGES.empty_table()
     last_post = last_posts(ws.path("posts")) if ws.has("posts") else None
     with _profiles_frozen():
         learned = learn_export(accounts, lambda: _profile_hashes(ws, wait_for), engine=engine)
@@ -152,7 +149,7 @@ def learn_export(accounts: pa.Table, profile_hashes: pa.Table | None | Callable[
     return Learned(prof, imgs, rows_by_platform, radius, model, rng, timings)
 
 
-def link_accounts(accounts: pa.Table, profile_hashes: pa.Table | None, scores: pa.Table, edges: pa.Table,
+def link_accounts(accounts: pa.Table, profile_hashes: pa.Table | None, scores: pa.Table, edges: Edges,
                   seed: int = SEED,
                   last_post: pa.Table | None = None, engine: LinkEngine = EMBEDDED,
                   tables: dict | None = None, learned: Learned | None = None) -> tuple[pa.Table, dict]:
@@ -210,7 +207,7 @@ def link_accounts(accounts: pa.Table, profile_hashes: pa.Table | None, scores: p
         chosen = _choose(prof, scored, rec)
     with _phase(timings, "second pass (linked neighbours)"):
         anchors = anchors_from(prof, chosen)
-        if anchors and edges.num_rows:
+        if anchors and edge_rows(edges):
             pool = random_pool(rows_by_platform, U_POOL, rng)
             wanted = {x for pair in pairs for x in pair} | set(anchors) | {x for v in anchors.values() for x in v}
             wanted |= {x for rows in pool.values() for x in rows}
