@@ -195,7 +195,7 @@ def explicit_log_odds(c: Comparison, backup_of: bool) -> float | None:
     return math.log(r / (1 - r))
 
 
-@dataclass
+@dataclass(slots=True)
 class PairRow:
     """One blocked pair as EM and scoring see it."""
 
@@ -208,13 +208,6 @@ class PairRow:
     edge_u: float | None = None  # chance of an edge between these two accounts by their degrees
     extra: float = 0.0  # further log-weight from outside the learned features (linked neighbours)
     learned: float | None = None  # sum of `Model.feature_weights` when the caller computed it already
-
-    def copy(self) -> "PairRow":
-        """A shallow copy for the second pass to add weights to (dataclasses.replace and
-        copy.copy go through __init__ or __reduce__: 3-5x the cost, per pair of a pass)."""
-        out = object.__new__(PairRow)
-        out.__dict__.update(self.__dict__)
-        return out
 
 
 def group_posteriors(model: Model, rows: list[PairRow], prior: float, size: int) -> tuple[list[float], list[float]]:
