@@ -10,6 +10,10 @@ import pyarrow as pa
 
 PLATFORM_KEY = [("platform", pa.string()), ("account_id", pa.string())]
 TS = pa.timestamp("us", tz="UTC")
+# Signal weights are summed as this SQL decimal: a float sum depends on the order rows arrive in
+# (threads, row groups, a cluster's partitions), a decimal sum does not. Lexicon weights have a
+# few decimal places; nine keep every one of them.
+EXACT_WEIGHT = "DECIMAL(18, 9)"
 
 EDGE_KINDS = ("follow", "like", "comment", "mention", "repost", "message")
 SURFACES = ("suggested_accounts", "explore", "search", "hashtag", "feed")

@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 
 from vigil.graph.build import AccountGraph, _has_view
+from vigil.schemas import EXACT_WEIGHT
 
 SIGNAL_COLUMNS = ("explicit", "age_minor", "age_adult", "sale", "contact", "payment", "trade",
                   "request", "other", "warn", "n_hit_posts", "n_posts")
@@ -196,7 +197,8 @@ def _own_space(con, ev: Evidence) -> None:
     minor = "h.category = 'age' AND coalesce(h.context, 'use') = 'use' AND NOT " + _tagged("adult")
     sums = ",\n".join(
         f"sum(CASE WHEN {minor if c == 'age_minor' else f'h.category = {chr(39)}{c}{chr(39)}'} "
-        f"AND coalesce(h.context, 'use') = 'use' THEN h.weight ELSE 0 END) AS \"{c}\"" for c in OWN_SPACE)
+        f"AND coalesce(h.context, 'use') = 'use' THEN h.weight::{EXACT_WEIGHT} ELSE 0 END)::DOUBLE AS \"{c}\""
+        for c in OWN_SPACE)
     res = con.sql(f"""SELECT n.code, {sums}
         FROM signal_hits h
         LEFT JOIN posts p ON p.platform = h.platform AND p.post_id = h.post_id

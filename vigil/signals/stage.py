@@ -27,10 +27,6 @@ EVIDENCE_TOP = 3  # signals named in an account's evidence text
 # (two arg_max calls could also quote one hit and place it at another).
 EXAMPLE_ORDER = "weight DESC, post_id NULLS FIRST, field, start, \"end\", matched"
 ACCOUNT_SIGNALS = schemas.ACCOUNT_SIGNALS
-# Weights are summed as decimals: a float sum depends on the order rows arrive in (threads,
-# row groups, a cluster's partitions), a decimal sum does not. Lexicon weights have a few
-# decimal places; nine keep every one of them.
-EXACT_WEIGHT = "DECIMAL(18, 9)"
 
 
 def run_signals(ws: Workspace, lexicon: Lexicon) -> dict:
@@ -199,7 +195,7 @@ def account_signals(ws: Workspace) -> pa.Table:
         ]
     )
     sql = f"""
-    WITH h AS (SELECT *, weight::{EXACT_WEIGHT} AS wd FROM signal_hits),
+    WITH h AS (SELECT *, weight::{schemas.EXACT_WEIGHT} AS wd FROM signal_hits),
     pc AS ({posts_counts}),
     per_sig AS (
         SELECT platform, account_id, signal_id, context, count(*) AS n, sum(wd)::DOUBLE AS w,
