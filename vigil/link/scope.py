@@ -12,10 +12,10 @@ only accounts the investigation cares about are linked:
 
 from __future__ import annotations
 
-import duckdb
-import numpy as np
 from pathlib import Path
 
+import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
