@@ -201,7 +201,6 @@ def link_accounts(accounts: pa.Table, profile_hashes: pa.Table | None, scores: p
 
     with _phase(timings, "scoring"):
         flagged = _flagged_pool(prof, scores)
-        first_neighbours = dict(neighbours)  # the circles the first pass compares with
         scored = _score_focus(prof, imgs, model, pairs, neighbours, backup_of, hubs, rec, flagged=flagged)
         chosen = _choose(prof, scored, rec)
     with _phase(timings, "second pass (linked neighbours)"):
@@ -210,11 +209,12 @@ def link_accounts(accounts: pa.Table, profile_hashes: pa.Table | None, scores: p
             pool = random_pool(rows_by_platform, U_POOL, rng)
             wanted = {x for pair in pairs for x in pair} | set(anchors) | {x for v in anchors.values() for x in v}
             wanted |= {x for rows in pool.values() for x in rows}
-            neighbours.update(neighbour_sets(prof, edges, wanted - set(neighbours)))
-            extra, overlap_stats = linked_neighbour_weights(prof, scored, neighbours, anchors, pool)
+            # the first pass's circles stay as they were: a rescored group is compared with them
+            wider = neighbours | neighbour_sets(prof, edges, wanted - set(neighbours))
+            extra, overlap_stats = linked_neighbour_weights(prof, scored, wider, anchors, pool)
             stats.update(overlap_stats)
             if extra:
-                scored = _rescore_groups(prof, imgs, model, pairs, first_neighbours, backup_of, hubs, rec, extra,
+                scored = _rescore_groups(prof, imgs, model, pairs, neighbours, backup_of, hubs, rec, extra,
                                          flagged, scored)
                 chosen = _choose(prof, scored, rec)
     with _phase(timings, "closure and evidence"):
