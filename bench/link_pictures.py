@@ -1,0 +1,110 @@
+"""Link's picture blocking at growing export sizes: the flat range search at the link radius beside
+media's multi-index search at the PDQ match threshold, on the same hashes, with the growth exponent.
+
+Why: at 1M accounts the picture block was ~130 s of link's candidates phase. The linker searches
+every in-scope account's picture and its 8 rotations/mirrors against every account's picture at
+the link radius (IMAGE_RADIUS_BOUNDS[1] bits, far above PDQ's 31), and at that radius no index
+prunes random 256-bit hashes, so the search is a scan: queries x pictures, and the scope grows
+with the export. This prints what that costs per size and what the exact MIH search at the PDQ
+threshold (vigil.media.mih.PdqIndex) costs on the same data, and how many planted copies each
+finds: the gap is what a change of blocking would trade.
+
+    .venv/bin/python bench/link_pictures.py                          # 100k and 300k pictures
+    .venv/bin/python bench/link_pictures.py --sizes 100000,300000,1000000
+
+Synthetic hashes only (uniform random codes, with planted copies at chosen distances); no image
+is read. Both searches run in this process with faiss's default threads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+
+import faiss
+import numpy as np
+
+from vigil.link.stage import IMAGE_RADIUS_BOUNDS
+from vigil.media.mih import PdqIndex
+from vigil.media.threshold import PDQ_THRESHOLD
+
+# Share of an export's accounts in the link scope (2,882 of ~160k accounts in the 100k world).
+SCOPE_SHARE = 0.018
+# A query is the picture and its 8 rotations/mirrors.
+VARIANTS = 9
+# Planted copies per size, spread over these distances from their query (the link's image bins).
+COPY_DISTANCES = (10, 25, 40, 55, 70)
+
+
+def flip(code: np.ndarray, bits: int, rng: np.random.Generator) -> np.ndarray:
+    out = np.unpackbits(code.copy())
+    at = rng.choice(out.size, bits, replace=False)
+    out[at] ^= 1
+    return np.packbits(out)
+
+
+def world(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int, int]]]:
+    """n random pictures, the scope's queries (VARIANTS per account, random variants), and the
+    planted (query row, picture row, distance) copies."""
+    codes = rng.integers(0, 256, (n, 32), dtype=np.uint8)
+    queries = rng.integers(0, 256, (max(1, int(n * SCOPE_SHARE)) * VARIANTS, 32), dtype=np.uint8)
+    planted = []
+    for k, d in enumerate(np.resize(COPY_DISTANCES, min(len(queries), 100))):
+        q, row = k * VARIANTS, int(rng.integers(n))
+        codes[row] = flip(queries[q], int(d), rng)
+        planted.append((q, row, int(d)))
+    return codes, queries, planted
+
+
+def found(q: np.ndarray, labels: np.ndarray, planted: list[tuple[int, int, int]]) -> int:
+    hits = set(zip(q.tolist(), labels.tolist()))
+    return sum((a, b) in hits for a, b, _ in planted)
+
+
+def flat_search(codes: np.ndarray, queries: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray]:
+    idx = faiss.IndexBinaryFlat(256)
+    idx.add(codes)
+    lims, _, labels = idx.range_search(queries, radius + 1)
+    return np.repeat(np.arange(len(queries)), np.diff(lims).astype(np.int64)), labels
+
+
+def mih_search(codes: np.ndarray, queries: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray]:
+    idx = PdqIndex()
+    idx.add(codes)
+    q, labels, _ = idx.range_search(queries, radius)
+    return q, labels
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="100000,300000", help="Pictures in the export, comma-separated.")
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    rng = np.random.default_rng(args.seed)
+    link_radius = IMAGE_RADIUS_BOUNDS[1]
+    rows = []
+    print(f"{'pictures':>10} {'queries':>9} {'flat r=' + str(link_radius) + ' s':>12} {'found':>7} "
+          f"{'mih r=' + str(PDQ_THRESHOLD) + ' s':>11} {'found':>7} {'ratio':>7}")
+    for n in sizes:
+        codes, queries, planted = world(n, rng)
+        t = time.perf_counter()
+        fq, fl = flat_search(codes, queries, link_radius)
+        flat_s = time.perf_counter() - t
+        t = time.perf_counter()
+        mq, ml = mih_search(codes, queries, PDQ_THRESHOLD)
+        mih_s = time.perf_counter() - t
+        rows.append((n, flat_s, mih_s))
+        print(f"{n:>10,} {len(queries):>9,} {flat_s:>12.2f} {found(fq, fl, planted):>3}/{len(planted):<3} "
+              f"{mih_s:>11.2f} {found(mq, ml, planted):>3}/{len(planted):<3} {flat_s / max(mih_s, 1e-9):>7.1f}",
+              flush=True)
+    if len(rows) >= 2:
+        (n0, f0, m0), (n1, f1, m1) = rows[0], rows[-1]
+        span = math.log(n1 / n0)
+        print(f"growth exponent {n0:,} -> {n1:,}: flat {math.log(f1 / f0) / span:.2f}, "
+              f"mih {math.log(max(m1, 1e-9) / max(m0, 1e-9)) / span:.2f}")
+
+
+if __name__ == "__main__":
+    main()
