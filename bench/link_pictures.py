@@ -13,7 +13,8 @@ finds: the gap is what a change of blocking would trade.
     .venv/bin/python bench/link_pictures.py --sizes 100000,300000,1000000
 
 Synthetic hashes only (uniform random codes, with planted copies at chosen distances); no image
-is read. Both searches run in this process with faiss's default threads.
+is read. Both searches run in this process with faiss's default threads; the flat one is the linker's own
+`range_rows`.
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ import time
 import faiss
 import numpy as np
 
+from vigil.link.images import pack, range_rows
 from vigil.link.stage import IMAGE_RADIUS_BOUNDS
 from vigil.media.mih import PdqIndex
 from vigil.media.threshold import PDQ_THRESHOLD
+from vigil.synth.media import flip_bits
 
 # Share of an export's accounts in the link scope (2,882 of ~160k accounts in the 100k world).
 SCOPE_SHARE = 0.018
@@ -35,13 +38,6 @@ SCOPE_SHARE = 0.018
 VARIANTS = 9
 # Planted copies per size, spread over these distances from their query (the link's image bins).
 COPY_DISTANCES = (10, 25, 40, 55, 70)
-
-
-def flip(code: np.ndarray, bits: int, rng: np.random.Generator) -> np.ndarray:
-    out = np.unpackbits(code.copy())
-    at = rng.choice(out.size, bits, replace=False)
-    out[at] ^= 1
-    return np.packbits(out)
 
 
 def world(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int, int]]]:
@@ -52,28 +48,28 @@ def world(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, lis
     planted = []
     for k, d in enumerate(np.resize(COPY_DISTANCES, min(len(queries), 100))):
         q, row = k * VARIANTS, int(rng.integers(n))
-        codes[row] = flip(queries[q], int(d), rng)
+        codes[row] = pack(flip_bits(queries[q].tobytes().hex(), int(d), rng))
         planted.append((q, row, int(d)))
     return codes, queries, planted
 
 
-def found(q: np.ndarray, labels: np.ndarray, planted: list[tuple[int, int, int]]) -> int:
-    hits = set(zip(q.tolist(), labels.tolist()))
-    return sum((a, b) in hits for a, b, _ in planted)
+def found(hits: set[tuple[int, int]], planted: list[tuple[int, int, int]]) -> int:
+    return sum((q, row) in hits for q, row, _ in planted)
 
 
-def flat_search(codes: np.ndarray, queries: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray]:
+def flat_search(codes: np.ndarray, queries: np.ndarray, radius: int) -> set[tuple[int, int]]:
+    """Link's own search (vigil.link.images.range_rows over a flat index of every picture)."""
     idx = faiss.IndexBinaryFlat(256)
     idx.add(codes)
-    lims, _, labels = idx.range_search(queries, radius + 1)
-    return np.repeat(np.arange(len(queries)), np.diff(lims).astype(np.int64)), labels
+    near = range_rows(idx, np.arange(len(codes)), list(queries), radius)
+    return {(q, row) for q, hits in enumerate(near) for row, _ in hits}
 
 
-def mih_search(codes: np.ndarray, queries: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray]:
+def mih_search(codes: np.ndarray, queries: np.ndarray, radius: int) -> set[tuple[int, int]]:
     idx = PdqIndex()
     idx.add(codes)
     q, labels, _ = idx.range_search(queries, radius)
-    return q, labels
+    return set(zip(q.tolist(), labels.tolist()))
 
 
 def main() -> None:
@@ -90,14 +86,14 @@ def main() -> None:
     for n in sizes:
         codes, queries, planted = world(n, rng)
         t = time.perf_counter()
-        fq, fl = flat_search(codes, queries, link_radius)
+        flat_hits = flat_search(codes, queries, link_radius)
         flat_s = time.perf_counter() - t
         t = time.perf_counter()
-        mq, ml = mih_search(codes, queries, PDQ_THRESHOLD)
+        mih_hits = mih_search(codes, queries, PDQ_THRESHOLD)
         mih_s = time.perf_counter() - t
         rows.append((n, flat_s, mih_s))
-        print(f"{n:>10,} {len(queries):>9,} {flat_s:>12.2f} {found(fq, fl, planted):>3}/{len(planted):<3} "
-              f"{mih_s:>11.2f} {found(mq, ml, planted):>3}/{len(planted):<3} {flat_s / max(mih_s, 1e-9):>7.1f}",
+        print(f"{n:>10,} {len(queries):>9,} {flat_s:>12.2f} {found(flat_hits, planted):>3}/{len(planted):<3} "
+              f"{mih_s:>11.2f} {found(mih_hits, planted):>3}/{len(planted):<3} {flat_s / max(mih_s, 1e-9):>7.1f}",
               flush=True)
     if len(rows) >= 2:
         (n0, f0, m0), (n1, f1, m1) = rows[0], rows[-1]
