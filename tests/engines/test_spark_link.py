@@ -88,6 +88,14 @@ def print_both_engines() -> None:
     few = [prof.index[("photogram", a)] for a in ("n1", "b1", "p1", "r1", "c", "v")]
     out["embedded/few"] = _pairs(prof, block(prof, imgs, few, RADIUS))
     out["spark/few"] = _pairs(prof, block(prof, imgs, few, RADIUS, engine=engine))
+    # past the wide picture search's budget: the first 50 pictured accounts wide, the rest exact
+    from vigil.link import candidates
+
+    _, indexed = imgs.index()
+    candidates.WIDE_PICTURE_COMPARISONS = 50 * len(indexed)
+    out["embedded/budget"] = _pairs(prof, block(prof, imgs, queries[::-1], RADIUS))
+    out["spark/budget"] = _pairs(prof, block(prof, imgs, queries[::-1], RADIUS, engine=engine))
+    out["budget_wide"] = candidates.picture_queries(imgs, queries[::-1]).wide_accounts
     print(json.dumps(out))
 
 
@@ -97,7 +105,10 @@ def test_spark_blocking_equals_embedded():
     res = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
     assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-3000:]
     got = json.loads(res.stdout.strip().splitlines()[-1])
-    for case in ("True", "False", "few"):
+    assert got["budget_wide"] == 50
+    pictured = {case: sum("image" in why for *_, why in got[f"embedded/{case}"]) for case in ("True", "budget")}
+    assert 0 < pictured["budget"] < pictured["True"], f"the budget left no wide picture pair unfound: {pictured}"
+    for case in ("True", "False", "few", "budget"):
         emb, spk = got[f"embedded/{case}"], got[f"spark/{case}"]
         assert emb, f"{case}: no candidates at all: nothing was compared"
         assert spk == emb, f"{case}: Spark blocking differs: {len(spk)} vs {len(emb)} pairs, first difference " \

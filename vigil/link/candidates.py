@@ -2,7 +2,8 @@
 
 Comparing every pair is quadratic, so each account gets candidates only from keys a true match
 would very likely share: a pointer in either profile, a rare contact identifier, the same name,
-a handle sharing most of its character trigrams, or a profile picture within the copy radius.
+a handle sharing most of its character trigrams, or a profile picture within the copy radius
+(within PDQ's threshold for the queries past the wide search's budget, WIDE_PICTURE_COMPARISONS).
 Each candidate remembers which keys found it, for the evidence text and for tests.
 """
 
@@ -17,6 +18,7 @@ import scipy.sparse as sp
 
 from vigil.link.images import ProfileImages
 from vigil.link.profiles import Profiles
+from vigil.media.threshold import PDQ_THRESHOLD
 
 # A name held by more accounts than this on a platform is blocked on no further: it would
 # add hundreds of candidates that its frequency then weighs to nothing.
@@ -72,14 +74,59 @@ def key_blocks(prof: Profiles, queries: list[int]) -> list[tuple[int, int, str]]
     return out
 
 
+# Picture comparisons (query hash x indexed picture) that one blocking call's wide search may make.
+# Out at the link radius no index prunes (bench/link_pictures.py: a 79-bit radius leaves half of all
+# hashes as MIH candidates), so the wide search is a scan costing queries x pictures, both of which
+# grow with the export: a 1M-account export's scope took 90 s. Within this budget (~4 s at the
+# scan's 0.5 ns per comparison on 2 cores) every query is searched wide, as a 100k-account export's
+# scope (2.6e9) and EM sample (4.3e9) are; beyond it the accounts first in the caller's order are,
+# and the rest are searched out to PDQ's threshold only (`PictureQueries`).
+WIDE_PICTURE_COMPARISONS = 1 << 33
+
+
+@dataclass(frozen=True)
+class PictureQueries:
+    """The query hashes of a blocking call: each account's picture and its rotations/mirrors, in
+    the caller's order, the first `wide` of them searched out to the link radius and the rest
+    within PDQ_THRESHOLD (a recompressed copy; a cropped one then pairs only through another key)."""
+
+    owner: list[int]
+    codes: list[np.ndarray]
+    wide: int
+
+    @property
+    def accounts(self) -> int:
+        return len(set(self.owner))
+
+    @property
+    def wide_accounts(self) -> int:
+        return len(set(self.owner[: self.wide]))
+
+
+def picture_queries(imgs: ProfileImages, queries: list[int]) -> PictureQueries:
+    """Split by WIDE_PICTURE_COMPARISONS, whole accounts at a time, in the order of `queries`."""
+    owner, codes = [], []
+    for i in dict.fromkeys(queries):
+        if imgs.has(i):
+            vs = imgs.variants(i)
+            owner += [i] * len(vs)
+            codes += vs
+    _, rows = imgs.index()
+    wide = len(owner)
+    if wide * len(rows) > WIDE_PICTURE_COMPARISONS:
+        wide = WIDE_PICTURE_COMPARISONS // len(rows)
+        while 0 < wide < len(owner) and owner[wide] == owner[wide - 1]:
+            wide -= 1  # an account's variants are searched alike
+    return PictureQueries(owner, codes, wide)
+
+
 def image_blocks(imgs: ProfileImages, queries: list[int], image_radius: int) -> list[tuple[int, int]]:
     """Accounts whose (personal) picture is within the radius of a query's picture or of one of
-    its rotations/mirrors."""
-    with_image = [i for i in queries if imgs.has(i)]
-    variants = [imgs.variants(i) for i in with_image]
-    flat = [v for vs in variants for v in vs]
-    owner = [i for i, vs in zip(with_image, variants) for _ in vs]
-    return [(i, j) for i, hits in zip(owner, imgs.near(flat, image_radius)) for j, _ in hits]
+    its rotations/mirrors (within PDQ_THRESHOLD for the queries past the wide search's budget)."""
+    pq = picture_queries(imgs, queries)
+    hits = imgs.near(pq.codes[: pq.wide], image_radius) + imgs.near_exact(
+        pq.codes[pq.wide :], min(image_radius, PDQ_THRESHOLD))
+    return [(i, j) for i, near in zip(pq.owner, hits) for j, _ in near]
 
 
 def _handle_blocks(prof: Profiles, queries: list[int]) -> list[tuple[int, int]]:

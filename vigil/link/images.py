@@ -65,6 +65,7 @@ class ProfileImages:
     dihedral_column: pa.ChunkedArray | None = None
     _index: faiss.IndexBinaryFlat | None = None
     _index_rows: np.ndarray | None = None
+    _exact: PdqIndex | None = None
     _ints: list[int | None] | None = None
     _dihedral_ints: dict[int, list[int]] = field(default_factory=dict)
 
@@ -88,10 +89,34 @@ class ProfileImages:
             self._index, self._index_rows = idx, rows
         return self._index, self._index_rows
 
+    def forget_index(self) -> None:
+        """The indexed pictures changed (some became shared): both indexes are rebuilt on next use."""
+        self._index = self._index_rows = self._exact = None
+
     def near(self, queries: list[np.ndarray], radius: int) -> list[list[tuple[int, int]]]:
-        """For each query hash, the (account row, distance) pairs within `radius` bits."""
+        """For each query hash, the (account row, distance) pairs within `radius` bits: a scan
+        of every indexed picture, whatever the radius."""
         idx, rows = self.index()
         return range_rows(idx, rows, queries, radius)
+
+    def near_exact(self, queries: list[np.ndarray], radius: int) -> list[list[tuple[int, int]]]:
+        """`near` through multi-index hashing: the same pairs, at a cost that a radius near PDQ's
+        threshold keeps to a few thousand probes per query instead of one comparison per picture
+        (far above it MIH prunes nothing, see bench/link_pictures.py)."""
+        if not queries:
+            return []
+        _, rows = self.index()
+        if self._exact is None:
+            self._exact = PdqIndex()
+            if len(rows):
+                self._exact.add(np.stack([self.hashes[i] for i in rows]))
+        out: list[list[tuple[int, int]]] = [[] for _ in queries]
+        if not len(rows):
+            return out
+        q, ids, dist = self._exact.range_search(np.stack(queries), radius)
+        for k, i, d in zip(q.tolist(), rows[ids].tolist(), dist.tolist()):
+            out[k].append((i, d))
+        return out
 
     def variants(self, i: int) -> list[np.ndarray]:
         """The hash and, when the media stage hashed the image file, the hashes of its 8
@@ -264,5 +289,4 @@ def mark_near_duplicates_shared(imgs: ProfileImages, few_neighbours: np.ndarray 
     if len(crowded):
         for i in crowded:
             imgs.shared[i] = True
-        # the index changed membership: rebuild on next use
-        imgs._index = imgs._index_rows = None
+        imgs.forget_index()

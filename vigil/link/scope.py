@@ -100,6 +100,17 @@ def focus_accounts(prof: Profiles, scores: pa.Table, edges: Edges) -> dict[int, 
     return out
 
 
+# Why an account is in scope, in the order a bounded search spends its budget (any role first).
+_SEARCH_RANK = {"backup": 1, "close network": 2}
+
+
+def search_order(focus: dict[int, str]) -> list[int]:
+    """The scope's rows, flagged accounts first, then re-creations, then the close network (by
+    row within each): where a search cannot reach every account, the accounts the investigation
+    flagged are the ones it reaches."""
+    return sorted(focus, key=lambda i: (_SEARCH_RANK.get(focus[i], 0), i))
+
+
 def ring_hubs(scores: pa.Table) -> set[tuple[str, str]]:
     """Flagged sellers and facilitators: the accounts a ring's buyers all follow or talk to."""
     if not scores.num_rows or "role" not in scores.column_names:

@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 
 from vigil import schemas
 from vigil.link import evidence
-from vigil.link.candidates import EMBEDDED, LinkEngine, block, random_pairs
+from vigil.link.candidates import EMBEDDED, LinkEngine, block, picture_queries, random_pairs
 from vigil.link.compare import GRAPH_LEVELS, IMAGE_BINS, IMAGE_LEVELS, Comparison, compare, compare_graph
 from vigil.link.images import ProfileImages, hamming_rows, load_profile_images
 from vigil.link.model import (
@@ -38,7 +38,7 @@ from vigil.link.model import (
 from vigil.link.profiles import MAX_ACCOUNTS_PER_PERSON, Profiles, build_profiles
 from vigil.link.overlap import U_POOL, anchors_from, linked_neighbour_weights, random_pool
 from vigil.link.recreation import Recreation, build_recreation, last_posts
-from vigil.link.scope import Edges, edge_rows, focus_accounts, neighbour_sets, ring_hubs
+from vigil.link.scope import Edges, edge_rows, focus_accounts, neighbour_sets, ring_hubs, search_order
 from vigil.progress import task
 from vigil.workspace import Workspace
 
@@ -187,7 +187,11 @@ def link_accounts(accounts: pa.Table, profile_hashes: pa.Table | None, scores: p
         return schemas.LINKS.empty_table(), stats
 
     with _phase(timings, "candidates"):
-        pairs = block(prof, imgs, sorted(focus), radius, same_platform=True, engine=engine)
+        order = search_order(focus)
+        pairs = block(prof, imgs, order, radius, same_platform=True, engine=engine)
+        searched = picture_queries(imgs, order)
+        stats["image_search_accounts"] = searched.accounts
+        stats["image_wide_search_accounts"] = searched.wide_accounts
         for (i, j) in backup_of:
             if i in focus or j in focus:
                 pairs.setdefault((i, j), set()).add("backup_of")

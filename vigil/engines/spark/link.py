@@ -4,7 +4,8 @@ accounts by pointer, shared identifier, name, handle trigrams and profile pictur
 The platform-wide tables (every account's handle trigrams and their frequencies, the identifier
 and name indexes with their crowding limits, the pointer edges) are DataFrames, made once per
 run and joined against the queries; the picture index is broadcast once and range-searched per
-partition with the linker's own search. The rows come back to the driver, where
+partition with the linker's own search (the queries past its budget search the driver's exact
+index, as embedded). The rows come back to the driver, where
 vigil.link.candidates turns them into the pair table the embedded engine gives, row for row.
 """
 
@@ -15,8 +16,9 @@ import uuid
 import numpy as np
 import pyarrow as pa
 
-from vigil.link.candidates import HANDLE_TOP_K, HANDLE_TRIGRAM_SHARE, NAME_BLOCK_MAX, LinkEngine
+from vigil.link.candidates import HANDLE_TOP_K, HANDLE_TRIGRAM_SHARE, NAME_BLOCK_MAX, LinkEngine, picture_queries
 from vigil.link.images import ProfileImages
+from vigil.media.threshold import PDQ_THRESHOLD
 from vigil.link.profiles import MAX_ACCOUNTS_PER_PERSON, Profiles, indexed_identifiers
 
 FOUND = pa.schema([("i", pa.int64()), ("j", pa.int64())])
@@ -188,24 +190,35 @@ class SparkLink:
                 .select("i", "j", F.lit("handle").alias("why")))
 
     def _image_pairs(self, imgs: ProfileImages, queries: list[int], radius: int):
-        """Every personal picture within the radius of a query's picture or its rotations/mirrors."""
+        """Every personal picture within the radius of a query's picture or its rotations/mirrors:
+        the wide queries (`picture_queries`) scanned on the executors against the broadcast
+        pictures, the rest through the driver's exact index within PDQ_THRESHOLD, as embedded."""
         from pyspark.sql import functions as F
 
         from vigil.engines.spark.tables import arrow_ddl
 
         idx, rows = imgs.index()
-        owner, codes = [], []
-        for i in sorted(set(queries)):
-            if imgs.has(i):
-                for v in imgs.variants(i):
-                    owner.append(i)
-                    codes.append(np.asarray(v, dtype=np.uint8).tobytes())
-        if not owner or idx.ntotal == 0:
+        pq = picture_queries(imgs, queries)
+        if not pq.owner or idx.ntotal == 0:
             return None
-        df = self.spark.createDataFrame(pa.table({"i": pa.array(owner, pa.int64()), "code": pa.array(codes, pa.binary())}))
-        parts = max(1, min(self.spark.sparkContext.defaultParallelism * 4, -(-len(owner) // QUERIES_PER_PARTITION)))
-        found = df.repartition(parts).mapInArrow(_searcher(self._broadcast(imgs, rows), radius), arrow_ddl(FOUND))
-        return found.withColumn("why", F.lit("image"))
+        parts = []
+        if pq.wide:
+            df = self.spark.createDataFrame(pa.table({
+                "i": pa.array(pq.owner[: pq.wide], pa.int64()),
+                "code": pa.array([np.asarray(v, dtype=np.uint8).tobytes() for v in pq.codes[: pq.wide]], pa.binary())}))
+            n = max(1, min(self.spark.sparkContext.defaultParallelism * 4, -(-pq.wide // QUERIES_PER_PARTITION)))
+            parts.append(df.repartition(n).mapInArrow(_searcher(self._broadcast(imgs, rows), radius), arrow_ddl(FOUND)))
+        if pq.wide < len(pq.owner):
+            near = imgs.near_exact(pq.codes[pq.wide :], min(radius, PDQ_THRESHOLD))
+            found = [(i, j) for i, hits in zip(pq.owner[pq.wide :], near) for j, _ in hits]
+            if found:
+                parts.append(self.spark.createDataFrame(
+                    pa.table({"i": pa.array([i for i, _ in found], pa.int64()),
+                              "j": pa.array([j for _, j in found], pa.int64())}, schema=FOUND)))
+        if not parts:
+            return None
+        out = parts[0] if len(parts) == 1 else parts[0].unionByName(parts[1])
+        return out.withColumn("why", F.lit("image"))
 
     def _broadcast(self, imgs: ProfileImages, rows: np.ndarray):
         """The picture index as (rows, codes), sent to each executor once per index."""
