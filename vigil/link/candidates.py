@@ -124,9 +124,19 @@ def image_blocks(imgs: ProfileImages, queries: list[int], image_radius: int) -> 
     """Accounts whose (personal) picture is within the radius of a query's picture or of one of
     its rotations/mirrors (within PDQ_THRESHOLD for the queries past the wide search's budget)."""
     pq = picture_queries(imgs, queries)
-    hits = imgs.near(pq.codes[: pq.wide], image_radius) + imgs.near_exact(
-        pq.codes[pq.wide :], min(image_radius, PDQ_THRESHOLD))
-    return [(i, j) for i, near in zip(pq.owner, hits) for j, _ in near]
+    return owned_pairs(pq.owner[: pq.wide], imgs.near(pq.codes[: pq.wide], image_radius)) + close_picture_pairs(
+        imgs, pq, image_radius)
+
+
+def close_picture_pairs(imgs: ProfileImages, pq: PictureQueries, image_radius: int) -> list[tuple[int, int]]:
+    """The queries past the wide search's budget, within PDQ_THRESHOLD through the exact index:
+    every engine's narrow tier."""
+    return owned_pairs(pq.owner[pq.wide :], imgs.near_exact(pq.codes[pq.wide :], min(image_radius, PDQ_THRESHOLD)))
+
+
+def owned_pairs(owner: list[int], near: list[list[tuple[int, int]]]) -> list[tuple[int, int]]:
+    """(query account, picture's account) from each query hash's (row, distance) hits."""
+    return [(i, j) for i, hits in zip(owner, near) for j, _ in hits]
 
 
 def _handle_blocks(prof: Profiles, queries: list[int]) -> list[tuple[int, int]]:

@@ -16,9 +16,9 @@ import uuid
 import numpy as np
 import pyarrow as pa
 
-from vigil.link.candidates import HANDLE_TOP_K, HANDLE_TRIGRAM_SHARE, NAME_BLOCK_MAX, LinkEngine, picture_queries
+from vigil.link.candidates import (HANDLE_TOP_K, HANDLE_TRIGRAM_SHARE, NAME_BLOCK_MAX, LinkEngine,
+                                   close_picture_pairs, picture_queries)
 from vigil.link.images import ProfileImages
-from vigil.media.threshold import PDQ_THRESHOLD
 from vigil.link.profiles import MAX_ACCOUNTS_PER_PERSON, Profiles, indexed_identifiers
 
 FOUND = pa.schema([("i", pa.int64()), ("j", pa.int64())])
@@ -45,6 +45,7 @@ def _picture_index(payload):
 
 def _searcher(index_bc, radius: int):
     def run(batches):
+        from vigil.link.candidates import owned_pairs
         from vigil.link.images import range_rows
 
         idx, rows = _picture_index(index_bc.value)
@@ -53,7 +54,7 @@ def _searcher(index_bc, radius: int):
                 continue
             owner = b.column(0).to_pylist()
             queries = [np.frombuffer(c, dtype=np.uint8) for c in b.column(1).to_pylist()]
-            found = [(i, j) for i, hits in zip(owner, range_rows(idx, rows, queries, radius)) for j, _ in hits]
+            found = owned_pairs(owner, range_rows(idx, rows, queries, radius))
             yield pa.RecordBatch.from_arrays([pa.array([i for i, _ in found], pa.int64()),
                                               pa.array([j for _, j in found], pa.int64())], schema=FOUND)
     return run
@@ -209,8 +210,7 @@ class SparkLink:
             n = max(1, min(self.spark.sparkContext.defaultParallelism * 4, -(-pq.wide // QUERIES_PER_PARTITION)))
             parts.append(df.repartition(n).mapInArrow(_searcher(self._broadcast(imgs, rows), radius), arrow_ddl(FOUND)))
         if pq.wide < len(pq.owner):
-            near = imgs.near_exact(pq.codes[pq.wide :], min(radius, PDQ_THRESHOLD))
-            found = [(i, j) for i, hits in zip(pq.owner[pq.wide :], near) for j, _ in hits]
+            found = close_picture_pairs(imgs, pq, radius)
             if found:
                 parts.append(self.spark.createDataFrame(
                     pa.table({"i": pa.array([i for i, _ in found], pa.int64()),
